@@ -1,0 +1,65 @@
+import { z } from "zod";
+
+/** Schemas for the parts of the pinned app-server protocol the adapter reads (see docs/codex-protocol.md). */
+
+export const threadStartResult = z.object({ thread: z.object({ id: z.string() }) });
+export const turnStartResult = z.object({ turn: z.object({ id: z.string() }) });
+
+export const codexErrorInfo = z.union([z.string(), z.record(z.string(), z.unknown())]).nullable();
+
+export const turnError = z.object({
+  message: z.string(),
+  codexErrorInfo: codexErrorInfo.optional(),
+  additionalDetails: z.string().nullable().optional(),
+});
+export type TurnError = z.infer<typeof turnError>;
+
+const turnScoped = { threadId: z.string(), turnId: z.string() };
+
+export const agentMessageDelta = z.object({ ...turnScoped, itemId: z.string(), delta: z.string() });
+export const reasoningDelta = z.object({ ...turnScoped, delta: z.string() });
+
+const usageBreakdown = z.object({
+  totalTokens: z.number(),
+  inputTokens: z.number(),
+  cachedInputTokens: z.number(),
+  outputTokens: z.number(),
+  reasoningOutputTokens: z.number(),
+});
+export const tokenUsageUpdated = z.object({ ...turnScoped, tokenUsage: z.object({ total: usageBreakdown }) });
+
+export const errorNotification = z.object({ ...turnScoped, error: turnError, willRetry: z.boolean() });
+
+export const turnCompleted = z.object({
+  threadId: z.string(),
+  turn: z.object({
+    id: z.string(),
+    status: z.enum(["completed", "interrupted", "failed", "inProgress"]),
+    error: turnError.nullable(),
+  }),
+});
+
+const rateLimitWindow = z.object({ usedPercent: z.number(), resetsAt: z.number().nullable().optional() }).nullable();
+export const rateLimitsUpdated = z.object({
+  rateLimits: z.object({ primary: rateLimitWindow.optional(), secondary: rateLimitWindow.optional() }),
+});
+export type RateLimitSnapshot = z.infer<typeof rateLimitsUpdated>["rateLimits"];
+
+export const accountReadResult = z.object({
+  account: z.object({ type: z.string() }).nullable(),
+  requiresOpenaiAuth: z.boolean(),
+});
+
+export const modelListResult = z.object({
+  data: z.array(
+    z.object({
+      id: z.string(),
+      displayName: z.string(),
+      hidden: z.boolean(),
+      isDefault: z.boolean(),
+      supportedReasoningEfforts: z.array(z.object({ reasoningEffort: z.string() })),
+      inputModalities: z.array(z.string()),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});

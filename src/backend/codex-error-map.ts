@@ -1,0 +1,41 @@
+import { BackendError } from "./backend-error.ts";
+import type { RateLimitSnapshot, TurnError } from "./app-server-protocol.ts";
+
+/** The upstream HTTP status Codex attached to an error, when there is one. */
+export function upstreamHttpStatus(info: TurnError["codexErrorInfo"]): number | undefined {
+  if (!info || typeof info === "string") return undefined;
+  for (const value of Object.values(info)) {
+    if (value && typeof value === "object" && "httpStatusCode" in value) {
+      const status = (value).httpStatusCode;
+      if (typeof status === "number") return status;
+    }
+  }
+  return undefined;
+}
+
+/** Seconds until the nearest exhausted rate-limit window resets, if Codex reported one. */
+export function secondsUntilReset(snapshot: RateLimitSnapshot | undefined, nowMs: number): number | undefined {
+  const resets = [snapshot?.primary, snapshot?.secondary]
+    .filter((w) => w && w.usedPercent >= 100 && typeof w.resetsAt === "number")
+    .map((w) => Math.ceil((w?.resetsAt ?? 0) - nowMs / 1000));
+  const soonest = resets.length ? Math.min(...resets) : undefined;
+  return soonest !== undefined && soonest > 0 ? soonest : undefined;
+}
+
+const DEFAULT_RATE_LIMIT_RETRY_SECONDS = 30;
+
+/** Maps Codex's typed error (codexErrorInfo) to a backend error kind; never matches message text. */
+export function mapTurnError(error: TurnError, rateLimits: RateLimitSnapshot | undefined, nowMs: number): BackendError {
+  const info = error.codexErrorInfo;
+  const status = upstreamHttpStatus(info);
+  const message = error.message;
+  if (info === "usageLimitExceeded" || info === "rateLimitExceeded" || status === 429) {
+    const retry = secondsUntilReset(rateLimits, nowMs) ?? DEFAULT_RATE_LIMIT_RETRY_SECONDS;
+    return new BackendError("rate_limited", message, retry);
+  }
+  if (info === "contextWindowExceeded") return new BackendError("context_too_long", message);
+  if (info === "modelNotFound") return new BackendError("model_not_found", message);
+  if (info === "unauthorized" || status === 401) return new BackendError("unauthenticated", message);
+  if (info === "badRequest") return new BackendError("bad_request", message);
+  return new BackendError("upstream", message);
+}

@@ -1,0 +1,51 @@
+/**
+ * Command-line overrides that turn Codex into a plain chat model: no shell, no file or web
+ * tools, no plugins or apps, no per-thread login shell, nothing persisted. They go on the
+ * command line so the operator's own config.toml is honoured and never rewritten.
+ * Verified against the pinned binary: the upstream request then offers only Codex's
+ * inert `request_user_input` tool (which the adapter refuses if called).
+ */
+const DISABLED_FEATURES = [
+  "shell_tool",
+  "unified_exec",
+  "multi_agent",
+  "goals",
+  "image_generation",
+  "apps",
+  "plugins",
+  "view_image",
+  "sleep_tool",
+  "shell_snapshot",
+  "hooks",
+  "skill_search",
+  "memories",
+  "tool_suggest",
+  "browser_use",
+  "computer_use",
+  "in_app_browser",
+  "skill_mcp_dependency_install",
+  "code_mode_host",
+  "workspace_dependencies",
+] as const;
+
+const CONFIG_OVERRIDES = [
+  'web_search="disabled"',
+  "analytics.enabled=false",
+  "feedback.enabled=false",
+  'history.persistence="none"',
+  // Keep the model's context to the client's conversation: no coding-agent boilerplate.
+  "skills.include_instructions=false",
+  "include_permissions_instructions=false",
+  "include_environment_context=false",
+  "include_collaboration_mode_instructions=false",
+  "include_apps_instructions=false",
+] as const;
+
+export function hardeningArgs(): string[] {
+  return [...DISABLED_FEATURES.flatMap((f) => ["--disable", f]), ...CONFIG_OVERRIDES.flatMap((c) => ["-c", c])];
+}
+
+/** Replaces Codex's coding-agent system prompt. */
+export const BASE_INSTRUCTIONS =
+  "You are a helpful assistant answering through an OpenAI-compatible chat API. " +
+  "Answer the user's messages directly. You have no tools, files, shell or internet access.";

@@ -1,0 +1,164 @@
+import { spawn } from "node:child_process";
+import readline from "node:readline";
+import { z } from "zod";
+import { AsyncQueue } from "../core/async-queue.ts";
+import { BackendError } from "./backend-error.ts";
+import { readBinaryVersion } from "./codex-binary.ts";
+import { BASE_INSTRUCTIONS, hardeningArgs } from "./codex-hardening.ts";
+import type { AccountStatus, Backend, BackendHealth, ChatEvent, ChatTurnRequest, ModelInfo } from "./types.ts";
+
+export interface ExecBackendOptions {
+  readonly bin: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly workDir: string;
+}
+
+const execEvent = z.union([
+  z.object({ type: z.literal("item.completed"), item: z.object({ type: z.string(), text: z.string().optional() }) }),
+  z.object({
+    type: z.literal("turn.completed"),
+    usage: z.object({
+      input_tokens: z.number(),
+      cached_input_tokens: z.number(),
+      output_tokens: z.number(),
+      reasoning_output_tokens: z.number(),
+    }),
+  }),
+  z.object({ type: z.literal("turn.failed"), error: z.object({ message: z.string() }) }),
+  z.object({ type: z.string() }),
+]);
+
+/**
+ * The fallback backend: one `codex exec --json` process per request. No token deltas (the
+ * whole answer arrives at once) and errors come without Codex's typed error info, so they
+ * all map to 502. Kept as the baseline the benchmark compares against.
+ */
+export class ExecBackend implements Backend {
+  readonly name = "exec" as const;
+  readonly #o: ExecBackendOptions;
+
+  constructor(options: ExecBackendOptions) {
+    this.#o = options;
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  health(): BackendHealth {
+    return { state: "ready", problem: undefined };
+  }
+
+  binaryVersion(): Promise<string> {
+    return readBinaryVersion(this.#o.bin, this.#o.env);
+  }
+
+  /** `codex login status` exits 0 only when a login exists; exec cannot tell ChatGPT from other providers. */
+  readAccount(): Promise<AccountStatus> {
+    return new Promise((resolve) => {
+      const child = spawn(this.#o.bin, ["login", "status"], { env: this.#o.env, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      child.on("error", () => resolve({ usable: false, problem: "could not run codex login status" }));
+      child.on("close", (code) => {
+        if (code === 0 && /ChatGPT/i.test(out)) resolve({ usable: true, problem: undefined });
+        else resolve({ usable: false, problem: "Codex is not signed in with ChatGPT: run `npm run login`" });
+      });
+    });
+  }
+
+  listModels(): Promise<readonly ModelInfo[]> {
+    return Promise.resolve([]);
+  }
+
+  async *chat(request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
+    const args = [
+      "exec",
+      "--json",
+      "--ephemeral",
+      "--skip-git-repo-check",
+      "-C",
+      this.#o.workDir,
+      "-s",
+      "read-only",
+      ...hardeningArgs(),
+      "-c",
+      `base_instructions=${tomlString(BASE_INSTRUCTIONS)}`,
+      ...(request.model ? ["-m", request.model] : []),
+      ...(request.reasoningEffort ? ["-c", `model_reasoning_effort=${tomlString(request.reasoningEffort)}`] : []),
+      "-",
+    ];
+    const child = spawn(this.#o.bin, args, { cwd: this.#o.workDir, env: this.#o.env, stdio: ["pipe", "pipe", "ignore"] });
+    const events = new AsyncQueue<ChatEvent>();
+    const kill = () => child.kill("SIGKILL");
+    request.signal.addEventListener("abort", kill, { once: true });
+    child.stdin.on("error", () => undefined); // a child that died early is reported by its exit
+    child.stdin.end(execPrompt(request)); // on stdin, never argv: other local users can read argv
+    let failure: BackendError | undefined;
+    readline.createInterface({ input: child.stdout }).on("line", (line) => {
+      const event = parseLine(line);
+      if (event?.type === "item.completed" && "item" in event && event.item.type === "agent_message" && event.item.text) {
+        events.push({ type: "text", delta: event.item.text });
+      } else if (event?.type === "turn.completed" && "usage" in event) {
+        const u = event.usage;
+        const usage = {
+          inputTokens: u.input_tokens,
+          cachedInputTokens: u.cached_input_tokens,
+          outputTokens: u.output_tokens,
+          reasoningOutputTokens: u.reasoning_output_tokens,
+          totalTokens: u.input_tokens + u.output_tokens,
+        };
+        events.push({ type: "usage", usage });
+      } else if (event?.type === "turn.failed" && "error" in event) {
+        failure = new BackendError("upstream", event.error.message);
+      }
+    });
+    child.on("error", (err) => events.fail(new BackendError("unavailable", `could not run Codex: ${err.message}`)));
+    child.on("close", (code) => {
+      if (request.signal.aborted) events.fail(request.signal.reason);
+      else if (failure) events.fail(failure);
+      else if (code !== 0) events.fail(new BackendError("upstream", `codex exec exited with code ${code}`));
+      else {
+        events.push({ type: "done" });
+        events.end();
+      }
+    });
+    try {
+      yield* events;
+    } finally {
+      request.signal.removeEventListener("abort", kill);
+      if (child.exitCode === null && child.signalCode === null) kill();
+    }
+  }
+}
+
+function parseLine(line: string): z.infer<typeof execEvent> | undefined {
+  try {
+    const parsed = execEvent.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** exec has no item injection, so the conversation goes in as clearly delimited plain text. */
+function execPrompt(request: ChatTurnRequest): string {
+  const parts: string[] = [];
+  if (request.instructions) parts.push(`<instructions>\n${request.instructions}\n</instructions>`);
+  if (request.history.length) {
+    const lines = request.history.map((m) => `<${m.role}>\n${m.text}\n</${m.role}>`);
+    parts.push(`<conversation>\n${lines.join("\n")}\n</conversation>`);
+  }
+  parts.push(request.input);
+  return parts.join("\n\n");
+}
+
+/** JSON string escapes are valid TOML basic-string escapes, except DEL, which TOML wants escaped. */
+function tomlString(value: string): string {
+  return JSON.stringify(value).replace(/\u007f/g, "\\u007F");
+}

@@ -1,0 +1,34 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, describeWeakKey, type Config } from "./config.ts";
+
+export interface Bootstrap {
+  readonly apiKey: string;
+  /** True when this start created the key file (first run). */
+  readonly createdKey: boolean;
+}
+
+/** Creates the private data directories and, on first start, a strong bearer key (0600). */
+export function bootstrap(config: Config): Bootstrap {
+  for (const dir of [config.codexHome, config.codexWorkDir, path.dirname(config.proxyApiKeyFile)]) {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  if (config.proxyApiKey) return { apiKey: config.proxyApiKey, createdKey: false };
+
+  const file = config.proxyApiKeyFile;
+  if (!existsSync(file)) {
+    writeFileSync(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+    chmodSync(file, 0o600);
+    return { apiKey: readKey(file), createdKey: true };
+  }
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600); // never leave the key readable by others
+  return { apiKey: readKey(file), createdKey: false };
+}
+
+function readKey(file: string): string {
+  const key = readFileSync(file, "utf8").trim();
+  const weakness = describeWeakKey(key);
+  if (weakness) throw new ConfigError([`the key in ${file} ${weakness}; delete the file to have a strong one generated`]);
+  return key;
+}

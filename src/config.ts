@@ -1,0 +1,132 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Parsed, clamped, frozen configuration. Only this module reads the environment. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly codexHome: string;
+  readonly codexWorkDir: string;
+  readonly codexBin: string | undefined;
+  readonly backend: "app-server" | "exec";
+  readonly proxyApiKey: string | undefined;
+  readonly proxyApiKeyFile: string;
+  readonly upstreamModel: string | undefined;
+  readonly requestTimeoutMs: number;
+  readonly maxRequestBodyBytes: number;
+  readonly maxMessages: number;
+  readonly maxTotalTextChars: number;
+  readonly maxConcurrentRequests: number;
+  readonly maxQueueLength: number;
+  readonly queueWaitMs: number;
+  readonly keepAliveMs: number;
+  readonly healthCheckIntervalMs: number;
+  readonly corsAllowedOrigins: readonly string[];
+  readonly logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** An integer clamped into [min, max]: out-of-range values are pulled in, not refused (the seed's behaviour). */
+const clampedInt = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\s*-?\d+\s*$/, "expected a whole number")
+    .transform((v) => Math.min(max, Math.max(min, Number.parseInt(v, 10))))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const optionalText = z
+  .string()
+  .transform((v) => v.trim())
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const envSchema = z.object({
+  HOST: optionalText.transform((v) => v ?? "127.0.0.1"),
+  PORT: clampedInt(8320, 0, 65535),
+  DATA_DIR: optionalText,
+  CODEX_HOME: optionalText,
+  CODEX_WORK_DIR: optionalText,
+  CODEX_BIN: optionalText,
+  CODEX_BACKEND: z.enum(["app-server", "exec"]).optional().transform((v) => v ?? "app-server"),
+  PROXY_API_KEY: optionalText,
+  PROXY_API_KEY_FILE: optionalText,
+  CODEX_UPSTREAM_MODEL: optionalText,
+  CODEX_REQUEST_TIMEOUT_SECONDS: clampedInt(180, 5, 900),
+  MAX_REQUEST_BODY_BYTES: clampedInt(262_144, 1024, 2_000_000),
+  MAX_MESSAGES: clampedInt(32, 1, 128),
+  MAX_TOTAL_TEXT_CHARS: clampedInt(80_000, 1, 500_000),
+  MAX_CONCURRENT_REQUESTS: clampedInt(8, 1, 64),
+  MAX_QUEUE_LENGTH: clampedInt(32, 0, 1000),
+  QUEUE_WAIT_SECONDS: clampedInt(5, 0, 120),
+  SSE_KEEPALIVE_SECONDS: clampedInt(15, 1, 60),
+  HEALTH_CHECK_INTERVAL_SECONDS: clampedInt(30, 5, 3600),
+  CORS_ALLOWED_ORIGINS: optionalText,
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional().transform((v) => v ?? "info"),
+  OPENAI_API_KEY: optionalText,
+});
+
+/** Parse the environment once; every bad variable is reported together. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.OPENAI_API_KEY) {
+    problems.push("OPENAI_API_KEY is set: this adapter only uses a ChatGPT sign-in and refuses to run with an API key in its environment");
+  }
+  if (e.PROXY_API_KEY) {
+    const weakness = describeWeakKey(e.PROXY_API_KEY);
+    if (weakness) problems.push(`PROXY_API_KEY ${weakness}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(cwd, e.DATA_DIR ?? "data");
+  return Object.freeze({
+    host: e.HOST,
+    port: e.PORT,
+    dataDir,
+    codexHome: path.resolve(cwd, e.CODEX_HOME ?? path.join(dataDir, "codex-home")),
+    codexWorkDir: path.resolve(cwd, e.CODEX_WORK_DIR ?? path.join(dataDir, "codex-work")),
+    codexBin: e.CODEX_BIN ? path.resolve(cwd, e.CODEX_BIN) : undefined,
+    backend: e.CODEX_BACKEND,
+    proxyApiKey: e.PROXY_API_KEY,
+    proxyApiKeyFile: path.resolve(cwd, e.PROXY_API_KEY_FILE ?? path.join(dataDir, "secrets", "proxy_api_key")),
+    upstreamModel: e.CODEX_UPSTREAM_MODEL,
+    requestTimeoutMs: e.CODEX_REQUEST_TIMEOUT_SECONDS * 1000,
+    maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+    maxMessages: e.MAX_MESSAGES,
+    maxTotalTextChars: e.MAX_TOTAL_TEXT_CHARS,
+    maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+    maxQueueLength: e.MAX_QUEUE_LENGTH,
+    queueWaitMs: e.QUEUE_WAIT_SECONDS * 1000,
+    keepAliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
+    healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_SECONDS * 1000,
+    corsAllowedOrigins: Object.freeze(
+      (e.CORS_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+    ),
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+const PLACEHOLDER = /change.?me|placeholder|your.?(api.?)?key|example|secret|password|replace|xxxx/i;
+
+/** Why a bearer key is too weak to protect the adapter, or undefined when it is acceptable. */
+export function describeWeakKey(key: string): string | undefined {
+  if (key.length < 32) return "is shorter than 32 characters";
+  if (PLACEHOLDER.test(key)) return "looks like a placeholder";
+  if (new Set(key).size < 8) return "has too few distinct characters";
+  return undefined;
+}

@@ -1,0 +1,89 @@
+import type { AccountStatus, Backend } from "../backend/types.ts";
+import type { Logger } from "./logger.ts";
+
+export interface ReadinessOptions {
+  readonly backend: Backend;
+  readonly pinnedVersion: string;
+  readonly intervalMs: number;
+  readonly logger: Logger;
+}
+
+/** Until the first account read succeeds, look again this often. */
+const EARLY_RETRY_MS = 1000;
+
+/**
+ * Whether the adapter can answer: the pinned binary, a ready child, and a usable login
+ * according to Codex itself. The login is re-read periodically and after auth errors.
+ */
+export class Readiness {
+  readonly #o: ReadinessOptions;
+  #versionProblem: string | undefined = "the Codex version has not been checked yet";
+  #account: AccountStatus | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #lastProblem: string | undefined;
+  #stopped = false;
+
+  constructor(options: ReadinessOptions) {
+    this.#o = options;
+  }
+
+  async start(): Promise<void> {
+    await this.#checkVersion();
+    await this.refresh();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  /** Why the adapter is not ready, in operator words; undefined when ready. */
+  problem(): string | undefined {
+    const backend = this.#o.backend.health();
+    const problem =
+      this.#versionProblem ??
+      (backend.state !== "ready" ? (backend.problem ?? `Codex is ${backend.state}`) : undefined) ??
+      (this.#account ? this.#account.problem : "the Codex login has not been checked yet");
+    if (problem !== this.#lastProblem) {
+      this.#lastProblem = problem;
+      if (problem) this.#o.logger.warn("not ready", { problem });
+      else this.#o.logger.info("ready");
+    }
+    return problem;
+  }
+
+  /** The login problem, read afresh when the last read found none usable (a sign-in may just have happened). */
+  async loginProblem(): Promise<string | undefined> {
+    if (this.#account?.usable) return undefined;
+    await this.refresh();
+    return this.#account?.usable ? undefined : (this.#account?.problem ?? "the Codex login could not be checked");
+  }
+
+  /** Re-reads the account now (and after auth errors); reschedules the periodic check. */
+  async refresh(): Promise<void> {
+    clearTimeout(this.#timer);
+    if (this.#o.backend.health().state === "ready") {
+      try {
+        this.#account = await this.#o.backend.readAccount();
+      } catch {
+        this.#account = { usable: false, problem: "Codex did not answer the account check" };
+      }
+    }
+    if (this.#stopped) return;
+    const next = this.#account ? this.#o.intervalMs : EARLY_RETRY_MS;
+    this.#timer = setTimeout(() => void this.refresh(), next);
+    this.#timer.unref();
+  }
+
+  async #checkVersion(): Promise<void> {
+    try {
+      const running = await this.#o.backend.binaryVersion();
+      this.#versionProblem =
+        running === this.#o.pinnedVersion
+          ? undefined
+          : `the Codex CLI is version ${running} but this adapter pins ${this.#o.pinnedVersion}`;
+    } catch (err) {
+      this.#versionProblem = `the Codex CLI could not be run (${err instanceof Error ? err.message : "unknown error"})`;
+    }
+  }
+}

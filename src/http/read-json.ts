@@ -1,0 +1,32 @@
+import type { Context } from "hono";
+import type { z } from "zod";
+import { InvalidJsonError, InvalidRequestError, PayloadTooLargeError } from "../errors.ts";
+
+/** Reads at most `maxBytes` of the body, parses JSON and validates it; every failure is an OpenAI-shaped 4xx. */
+export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBytes: number): Promise<z.infer<T>> {
+  const tooLarge = () => new PayloadTooLargeError(`Request body is larger than ${maxBytes} bytes.`);
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge();
+  const body = c.req.raw.body;
+  if (!body) throw new InvalidJsonError("Request body is empty; send a JSON object.");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
+  } catch {
+    throw new InvalidJsonError("Request body is not valid JSON.");
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = issue?.path.length ? issue.path.map(String).join(".") : null;
+    throw new InvalidRequestError(`Invalid request: ${param ? `${param}: ` : ""}${issue?.message ?? "malformed body"}`, { param });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { stream } from "hono/streaming";
+import type { ChatEvent } from "../../backend/types.ts";
+import { TimeoutError, UnavailableError } from "../../errors.ts";
+import { ChunkBuilder, type CompletionMeta } from "../../openai/chat-chunks.ts";
+import { collectCompletion } from "../../openai/chat-completion.ts";
+import { chatRequestSchema } from "../../openai/chat-request.ts";
+import { chatToTurn } from "../../openai/chat-to-turn.ts";
+import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
+import type { AppDeps } from "../../app.ts";
+import { toApiError } from "../backend-errors.ts";
+import { readJson } from "../read-json.ts";
+import { SseWriter } from "../sse-writer.ts";
+
+/** The reason a turn is aborted when its client went away; nothing is sent back. */
+class ClientGoneError extends Error {
+  constructor() {
+    super("client disconnected");
+    this.name = "ClientGoneError";
+  }
+}
+
+type First = { kind: "event"; result: IteratorResult<ChatEvent> } | { kind: "pending"; next: Promise<IteratorResult<ChatEvent>> };
+
+export function chatRoutes(deps: AppDeps): Hono {
+  const { config, backend, limiter, readiness, catalog, clock } = deps;
+  const app = new Hono();
+
+  app.post("/chat/completions", async (c) => {
+    const body = await readJson(c, chatRequestSchema, config.maxRequestBodyBytes);
+    const turn = chatToTurn(body, config);
+    const loginProblem = await readiness.loginProblem();
+    if (loginProblem) throw new UnavailableError(loginProblem, { code: "codex_login_required", retryAfterSeconds: 30 });
+    const model = catalog.upstreamId(body.model);
+    const reasoningEffort = await catalog.effortFor(model, body.reasoning_effort ?? undefined);
+    const meta: CompletionMeta = { id: `chatcmpl-${randomUUID()}`, created: clock.nowSeconds(), model: body.model ?? DEFAULT_MODEL_ALIAS };
+
+    const clientSignal = c.req.raw.signal;
+    const release = await limiter.acquire(clientSignal);
+    const controller = new AbortController();
+    const onClientGone = () => controller.abort(new ClientGoneError());
+    clientSignal.addEventListener("abort", onClientGone, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new TimeoutError(`Codex did not finish within ${config.requestTimeoutMs / 1000} s.`)),
+      config.requestTimeoutMs,
+    );
+    const finish = () => {
+      clearTimeout(timer);
+      clientSignal.removeEventListener("abort", onClientGone);
+      release();
+    };
+    /** The error to report: the abort reason (timeout) wins over what the aborted turn threw. */
+    const failure = (err: unknown) => toApiError(controller.signal.aborted ? controller.signal.reason : err);
+    if (clientSignal.aborted) onClientGone();
+
+    const events = backend.chat({ ...turn, model, reasoningEffort, signal: controller.signal });
+    if (!body.stream) {
+      try {
+        return c.json(await collectCompletion(events, meta));
+      } catch (err) {
+        if (err instanceof UnavailableError && err.code === "codex_login_required") void readiness.refresh();
+        throw failure(err);
+      } finally {
+        finish();
+      }
+    }
+
+    const iterator = events[Symbol.asyncIterator]();
+    let first: First;
+    try {
+      first = await firstEvent(iterator, config.keepAliveMs);
+    } catch (err) {
+      finish();
+      const apiError = failure(err);
+      if (apiError.code === "codex_login_required") void readiness.refresh();
+      throw apiError;
+    }
+    return streamCompletion(c, {
+      iterator,
+      first,
+      chunks: new ChunkBuilder(meta),
+      includeUsage: body.stream_options?.include_usage === true,
+      keepAliveMs: config.keepAliveMs,
+      onClientGone,
+      failure,
+      finish,
+    });
+  });
+
+  return app;
+}
+
+/**
+ * Waits briefly for the first event so that early failures are plain HTTP errors; a turn
+ * that is still thinking after `waitMs` gets its stream opened anyway (keep-alives flow).
+ */
+async function firstEvent(iterator: AsyncIterator<ChatEvent>, waitMs: number): Promise<First> {
+  const next = iterator.next();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), waitMs)));
+  try {
+    const winner = await Promise.race([next, timeout]);
+    return winner === "timeout" ? { kind: "pending", next } : { kind: "event", result: winner };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface StreamArgs {
+  iterator: AsyncIterator<ChatEvent>;
+  first: First;
+  chunks: ChunkBuilder;
+  includeUsage: boolean;
+  keepAliveMs: number;
+  onClientGone: () => void;
+  failure: (err: unknown) => ReturnType<typeof toApiError>;
+  finish: () => void;
+}
+
+function streamCompletion(c: Context, a: StreamArgs): Response {
+  c.header("Content-Type", "text/event-stream; charset=utf-8");
+  c.header("Cache-Control", "no-cache");
+  c.header("X-Accel-Buffering", "no");
+  return stream(c, async (s) => {
+    const sse = new SseWriter(s, a.keepAliveMs);
+    s.onAbort(a.onClientGone);
+    try {
+      await sse.data(a.chunks.role());
+      let result = a.first.kind === "event" ? a.first.result : await a.first.next;
+      let usage;
+      while (!result.done) {
+        const event = result.value;
+        if (event.type === "text") await sse.data(a.chunks.content(event.delta));
+        else if (event.type === "reasoning") await sse.data(a.chunks.reasoning(event.delta));
+        else if (event.type === "usage") usage = event.usage;
+        else {
+          await sse.data(a.chunks.finish("stop"));
+          if (a.includeUsage) await sse.data(a.chunks.usage(usage));
+          await sse.done();
+        }
+        result = await a.iterator.next();
+      }
+    } catch (err) {
+      if (!sse.aborted) await sse.data(a.failure(err).toBody());
+    } finally {
+      sse.stop();
+      a.finish();
+    }
+  });
+}

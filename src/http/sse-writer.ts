@@ -1,0 +1,39 @@
+import type { StreamingApi } from "hono/utils/stream";
+
+/** Writes `data:` frames and a `: keep-alive` comment whenever nothing was written for a while. */
+export class SseWriter {
+  readonly #stream: StreamingApi;
+  readonly #timer: NodeJS.Timeout;
+  #lastWrite = Date.now();
+
+  constructor(stream: StreamingApi, keepAliveMs: number) {
+    this.#stream = stream;
+    // Reverse proxies drop idle streams (often at 60 s) and reasoning can be silent for longer.
+    this.#timer = setInterval(() => {
+      if (Date.now() - this.#lastWrite >= keepAliveMs) void this.#write(": keep-alive\n\n");
+    }, Math.max(250, Math.floor(keepAliveMs / 4)));
+  }
+
+  get aborted(): boolean {
+    return this.#stream.aborted;
+  }
+
+  data(payload: object): Promise<void> {
+    return this.#write(`data: ${JSON.stringify(payload)}\n\n`);
+  }
+
+  done(): Promise<void> {
+    return this.#write("data: [DONE]\n\n");
+  }
+
+  /** Stops the keep-alive timer; the stream itself is closed by its owner. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async #write(text: string): Promise<void> {
+    if (this.#stream.aborted || this.#stream.closed) return;
+    this.#lastWrite = Date.now();
+    await this.#stream.write(text);
+  }
+}

@@ -1,0 +1,46 @@
+import type { TokenUsage } from "../backend/types.ts";
+import { toOpenAIUsage } from "./usage.ts";
+
+export interface CompletionMeta {
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+}
+
+type Delta = { role?: "assistant"; content?: string; reasoning_content?: string };
+
+/** Builds `chat.completion.chunk` objects; every chunk carries id, object, created and model. */
+export class ChunkBuilder {
+  constructor(readonly meta: CompletionMeta) {}
+
+  #chunk(choices: object[], extra: object = {}) {
+    const { id, created, model } = this.meta;
+    return { id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices, ...extra };
+  }
+
+  #delta(delta: Delta, finishReason: string | null = null) {
+    return this.#chunk([{ index: 0, delta, logprobs: null, finish_reason: finishReason }]);
+  }
+
+  /** The first chunk: the `openai` SDK's stream helper needs the role before any content. */
+  role() {
+    return this.#delta({ role: "assistant", content: "" });
+  }
+
+  content(text: string) {
+    return this.#delta({ content: text });
+  }
+
+  reasoning(text: string) {
+    return this.#delta({ reasoning_content: text });
+  }
+
+  finish(reason: "stop" | "length") {
+    return this.#delta({}, reason);
+  }
+
+  /** Sent only with `stream_options.include_usage`: empty choices and the exact usage. */
+  usage(usage: TokenUsage | undefined) {
+    return this.#chunk([], { usage: toOpenAIUsage(usage) });
+  }
+}

@@ -1,0 +1,50 @@
+import type { Backend, ModelInfo } from "../backend/types.ts";
+
+/** The alias every client can use; it means "Codex's configured default model". */
+export const DEFAULT_MODEL_ALIAS = "codex-cli-default";
+
+const TTL_MS = 5 * 60_000;
+
+/** A short-lived cache of Codex's model catalog, used to resolve aliases and reasoning efforts. */
+export class ModelCatalog {
+  readonly #backend: Backend;
+  readonly #upstreamModel: string | undefined;
+  #cached: { at: number; models: readonly ModelInfo[] } | undefined;
+
+  constructor(backend: Backend, upstreamModel: string | undefined) {
+    this.#backend = backend;
+    this.#upstreamModel = upstreamModel;
+  }
+
+  async models(now = Date.now()): Promise<readonly ModelInfo[]> {
+    if (this.#cached && now - this.#cached.at < TTL_MS) return this.#cached.models;
+    const models = await this.#backend.listModels();
+    this.#cached = { at: now, models };
+    return models;
+  }
+
+  /** The upstream model id for a requested id: the alias (or no model) maps to the operator's choice or Codex's default. */
+  upstreamId(requested: string | undefined): string | undefined {
+    if (!requested || requested === DEFAULT_MODEL_ALIAS) return this.#upstreamModel;
+    return requested;
+  }
+
+  /**
+   * The effort to ask for, or undefined to leave Codex's default. "none"/"minimal" ask for the
+   * least the model offers; an effort the model does not list is dropped rather than refused.
+   */
+  async effortFor(upstreamId: string | undefined, requested: string | undefined): Promise<string | undefined> {
+    if (!requested) return undefined;
+    let models: readonly ModelInfo[];
+    try {
+      models = await this.models();
+    } catch {
+      return undefined;
+    }
+    const model = models.find((m) => (upstreamId ? m.id === upstreamId : m.isDefault));
+    const efforts = model?.reasoningEfforts ?? [];
+    if (efforts.includes(requested)) return requested;
+    if (requested === "none" || requested === "minimal") return efforts[0];
+    return undefined;
+  }
+}
