@@ -1,0 +1,83 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/core/logger.ts";
+import { startService, type Service } from "../../src/service.ts";
+import { standInCodexConfig, startStandInUpstream, type StandInUpstream } from "./stand-in-upstream.ts";
+
+export const TEST_API_KEY = "e2e-test-key-Zq8wX2vN7mK4pR9tY3bL6cH1";
+
+export interface E2E {
+  readonly service: Service;
+  readonly upstream: StandInUpstream;
+  /** Base URL for OpenAI clients, ending in /v1. */
+  readonly baseURL: string;
+  readonly dataDir: string;
+  /** Every log line the adapter wrote, for checks that nothing sensitive is logged. */
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+export interface E2EOptions {
+  /** Extra adapter environment (limits, timeouts, backend). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Write the stand-in provider into config.toml (default); false leaves CODEX_HOME empty. */
+  readonly codexConfig?: boolean;
+  /** Files to place in CODEX_HOME before start (e.g. a fabricated auth.json). */
+  readonly codexHomeFiles?: Readonly<Record<string, string>>;
+}
+
+/** The real service, real pinned Codex binary and a stand-in upstream, all on 127.0.0.1. */
+export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
+  const upstream = await startStandInUpstream();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "ccp-e2e-"));
+  const codexHome = path.join(dataDir, "codex-home");
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: "0",
+    PROXY_API_KEY: TEST_API_KEY,
+    LOG_LEVEL: "debug",
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  // bootstrap creates CODEX_HOME; write the operator's config first so Codex sees it at spawn
+  mkdirSync(codexHome, { recursive: true, mode: 0o700 });
+  if (options.codexConfig !== false) writeFileSync(path.join(codexHome, "config.toml"), standInCodexConfig(upstream.baseUrl));
+  for (const [name, content] of Object.entries(options.codexHomeFiles ?? {})) {
+    writeFileSync(path.join(codexHome, name), content, { mode: 0o600 });
+  }
+  const service = await startService(config, { PATH: process.env.PATH, HOME: dataDir }, createLogger("debug", (l) => logs.push(l)));
+  return {
+    service,
+    upstream,
+    baseURL: `${service.url}/v1`,
+    dataDir,
+    logs,
+    async close() {
+      await service.stop(0);
+      await upstream.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` is true or the time runs out (for states that settle asynchronously). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Waits until /healthz answers 200 (the child is up and the login checked). */
+export async function waitHealthy(e2e: E2E): Promise<void> {
+  await waitFor(async () => (await fetch(`${e2e.service.url}/healthz`)).status === 200, 30_000, "healthz 200");
+}
+
+export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return { Authorization: `Bearer ${TEST_API_KEY}`, "Content-Type": "application/json", ...extra };
+}

@@ -1,0 +1,159 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** What the stand-in does with one `POST /v1/responses` call. */
+export interface Behavior {
+  /** Text deltas of the answer, sent in order. */
+  readonly deltas?: readonly string[];
+  /** Wait before the first byte. */
+  readonly firstByteDelayMs?: number;
+  /** Wait between deltas. */
+  readonly deltaIntervalMs?: number;
+  /** Answer with this HTTP status and JSON error body instead of a stream. */
+  readonly status?: number;
+  readonly errorBody?: object;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly usage?: UpstreamUsage;
+}
+
+export interface UpstreamUsage {
+  readonly input_tokens: number;
+  readonly cached_tokens: number;
+  readonly output_tokens: number;
+  readonly reasoning_tokens: number;
+}
+
+/** One request as the stand-in received it (the body Codex sent upstream). */
+export interface ReceivedRequest {
+  readonly path: string;
+  readonly body: {
+    model?: string;
+    input?: { type: string; role?: string; content?: { type: string; text?: string }[] }[];
+    tools?: { type: string; name?: string }[];
+    instructions?: string;
+  };
+}
+
+export interface StandInUpstream {
+  readonly baseUrl: string;
+  readonly requests: ReceivedRequest[];
+  /** Sets how the following requests are answered (a function may pick per request). */
+  behave(behavior: Behavior | ((req: ReceivedRequest) => Behavior)): void;
+  /** Requests whose answer is still streaming. */
+  readonly openStreams: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_USAGE: UpstreamUsage = { input_tokens: 21, cached_tokens: 3, output_tokens: 7, reasoning_tokens: 2 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A local stand-in for the Responses API, speaking the SSE events Codex expects. 127.0.0.1 only. */
+export async function startStandInUpstream(): Promise<StandInUpstream> {
+  let pick: (req: ReceivedRequest) => Behavior = () => ({ deltas: ["Hello", " from", " the", " stand-in."] });
+  const requests: ReceivedRequest[] = [];
+  let openStreams = 0;
+  let counter = 0;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      let body: ReceivedRequest["body"] = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ReceivedRequest["body"];
+      } catch {
+        // Codex may send non-JSON to other paths; recorded with an empty body
+      }
+      const received = { path: req.url ?? "", body };
+      requests.push(received);
+      if (!received.path.endsWith("/responses")) {
+        res.writeHead(404).end();
+        return;
+      }
+      void answer(res, pick(received), ++counter);
+    });
+  });
+
+  async function answer(res: http.ServerResponse, b: Behavior, n: number): Promise<void> {
+    openStreams += 1;
+    let gone = false;
+    res.on("close", () => (gone = true));
+    try {
+      if (b.firstByteDelayMs) await sleep(b.firstByteDelayMs);
+      if (gone) return;
+      if (b.status && b.status !== 200) {
+        res.writeHead(b.status, { "content-type": "application/json", ...b.headers });
+        res.end(JSON.stringify(b.errorBody ?? { error: { message: "stand-in error", type: "server_error" } }));
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/event-stream", ...b.headers });
+      const id = `msg_${n}`;
+      const send = (event: { type: string } & Record<string, unknown>) =>
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      send({ type: "response.created", response: { id: `resp_${n}` } });
+      send({ type: "response.output_item.added", output_index: 0, item: { type: "message", id, role: "assistant", content: [] } });
+      const deltas = b.deltas ?? ["Hello"];
+      for (const [i, delta] of deltas.entries()) {
+        if (i > 0 && b.deltaIntervalMs) await sleep(b.deltaIntervalMs);
+        if (gone) return;
+        send({ type: "response.output_text.delta", item_id: id, output_index: 0, content_index: 0, delta });
+      }
+      const text = deltas.join("");
+      send({
+        type: "response.output_item.done",
+        output_index: 0,
+        item: { type: "message", id, role: "assistant", content: [{ type: "output_text", text, annotations: [] }] },
+      });
+      const u = b.usage ?? DEFAULT_USAGE;
+      send({
+        type: "response.completed",
+        response: {
+          id: `resp_${n}`,
+          usage: {
+            input_tokens: u.input_tokens,
+            input_tokens_details: { cached_tokens: u.cached_tokens },
+            output_tokens: u.output_tokens,
+            output_tokens_details: { reasoning_tokens: u.reasoning_tokens },
+            total_tokens: u.input_tokens + u.output_tokens,
+          },
+        },
+      });
+      res.end();
+    } finally {
+      openStreams -= 1;
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    behave(behavior) {
+      pick = typeof behavior === "function" ? behavior : () => behavior;
+    },
+    get openStreams() {
+      return openStreams;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The `config.toml` that points Codex at the stand-in (the operator's file, never rewritten by the adapter). */
+export function standInCodexConfig(baseUrl: string): string {
+  return [
+    'model_provider = "standin"',
+    'model = "stand-in-model"',
+    "[model_providers.standin]",
+    'name = "stand-in"',
+    `base_url = "${baseUrl}"`,
+    'wire_api = "responses"',
+    'experimental_bearer_token = "stand-in-token"',
+    "",
+  ].join("\n");
+}
