@@ -6,7 +6,8 @@ import type { Config } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
-import { ApiError, InternalError, NotFoundError } from "./errors.ts";
+import type { RequestProblem } from "./core/readiness.ts";
+import { ApiError, ClientGoneError, InternalError, NotFoundError } from "./errors.ts";
 import { bearerAuth } from "./http/auth.ts";
 import { chatRoutes } from "./http/routes/chat.ts";
 import { healthRoutes } from "./http/routes/health.ts";
@@ -16,7 +17,7 @@ import { ModelCatalog } from "./openai/model-catalog.ts";
 /** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
 export interface ReadinessProbe {
   problem(): string | undefined;
-  loginProblem(): Promise<string | undefined>;
+  requestProblem(): Promise<RequestProblem | undefined>;
   refresh(): Promise<void>;
 }
 
@@ -58,11 +59,18 @@ export function createApp(input: Omit<AppDeps, "catalog"> & { catalog?: ModelCat
     });
   });
   if (config.corsAllowedOrigins.length) {
-    app.use("*", cors({ origin: [...config.corsAllowedOrigins], allowHeaders: ["Authorization", "Content-Type"], maxAge: 600 }));
+    app.use("*", cors({
+        origin: [...config.corsAllowedOrigins],
+        allowHeaders: ["Authorization", "Content-Type"],
+        exposeHeaders: ["Retry-After", "X-Request-Id"],
+        maxAge: 600,
+      }),);
   }
 
   const api = new Hono();
-  api.use("*", bearerAuth(deps.apiKey));
+  const auth = bearerAuth(deps.apiKey);
+  api.use("/models", auth);
+  api.use("/chat/*", auth);
   api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
   api.route("/", chatRoutes(deps));
 
@@ -74,6 +82,8 @@ export function createApp(input: Omit<AppDeps, "catalog"> & { catalog?: ModelCat
     throw new NotFoundError("Unknown route. The API is served under /v1 (e.g. POST /v1/chat/completions).");
   });
   app.onError((err, c) => {
+    // 499 (nginx's "client closed request"): only the request log sees it.
+    if (err instanceof ClientGoneError) return new Response(null, { status: 499 });
     const apiError = err instanceof ApiError ? err : new InternalError("The adapter hit an unexpected error.");
     if (!(err instanceof ApiError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');

@@ -73,25 +73,19 @@ const envSchema = z.object({
   HEALTH_CHECK_INTERVAL_SECONDS: clampedInt(30, 5, 3600),
   CORS_ALLOWED_ORIGINS: optionalText,
   LOG_LEVEL: z.enum(LOG_LEVELS).optional().transform((v) => v ?? "info"),
-  OPENAI_API_KEY: optionalText,
 });
 
 /** Parse the environment once; every bad variable is reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
-  if (e.OPENAI_API_KEY) {
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  if (env.OPENAI_API_KEY?.trim()) {
     problems.push("OPENAI_API_KEY is set: this adapter only uses a ChatGPT sign-in and refuses to run with an API key in its environment");
   }
-  if (e.PROXY_API_KEY) {
-    const weakness = describeWeakKey(e.PROXY_API_KEY);
-    if (weakness) problems.push(`PROXY_API_KEY ${weakness}`);
-  }
-  if (problems.length) throw new ConfigError(problems);
+  const weakness = env.PROXY_API_KEY?.trim() ? describeWeakKey(env.PROXY_API_KEY.trim()) : undefined;
+  if (weakness) problems.push(`PROXY_API_KEY ${weakness}`);
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  const e = parsed.data;
 
   const dataDir = path.resolve(cwd, e.DATA_DIR ?? "data");
   return Object.freeze({

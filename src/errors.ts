@@ -4,7 +4,7 @@ export interface ErrorBody {
 }
 
 export abstract class ApiError extends Error {
-  abstract readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
+  abstract readonly status: 400 | 401 | 404 | 413 | 429 | 500 | 502 | 503 | 504;
   abstract readonly type: string;
   abstract readonly code: string | null;
   readonly param: string | null;
@@ -63,22 +63,10 @@ export class ModelNotFoundError extends ApiError {
   readonly code = "model_not_found";
 }
 
-export class MethodNotAllowedError extends ApiError {
-  readonly status = 405;
-  readonly type = "invalid_request_error";
-  readonly code = "method_not_allowed";
-}
-
 export class PayloadTooLargeError extends ApiError {
   readonly status = 413;
   readonly type = "invalid_request_error";
   readonly code = "request_too_large";
-}
-
-export class UnsupportedMediaTypeError extends ApiError {
-  readonly status = 415;
-  readonly type = "invalid_request_error";
-  readonly code = "unsupported_media_type";
 }
 
 /** The adapter's own queue is full or the wait ran out. */
@@ -121,4 +109,12 @@ export class TimeoutError extends ApiError {
   readonly status = 504;
   readonly type = "timeout_error";
   readonly code = "request_timeout";
+}
+
+/** The client went away; nobody reads the answer, so the error handler sends nothing meaningful. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super("client disconnected");
+    this.name = "ClientGoneError";
+  }
 }

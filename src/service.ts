@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { AppServerBackend } from "./backend/app-server-backend.ts";
@@ -32,7 +33,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   const pinned = pinnedCodexVersion();
   const backend: Backend =
     config.backend === "exec"
-      ? new ExecBackend({ bin, env, workDir: config.codexWorkDir })
+      ? new ExecBackend({ bin, env, workDir: config.codexWorkDir, instructionsFile: path.join(config.dataDir, "exec-instructions.md") })
       : new AppServerBackend({ bin, env, workDir: config.codexWorkDir, logger, clientVersion: pinned });
   const readiness = new Readiness({ backend, pinnedVersion: pinned, intervalMs: config.healthCheckIntervalMs, logger });
   const limiter = createLimiter({

@@ -1,9 +1,11 @@
+import type { z } from "zod";
 import type { Logger } from "../core/logger.ts";
 import { BackendError } from "./backend-error.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import {
   accountReadResult,
   agentMessageDelta,
+  authStatusResult,
   errorNotification,
   modelListResult,
   rateLimitsUpdated,
@@ -17,9 +19,8 @@ import {
 import { readBinaryVersion } from "./codex-binary.ts";
 import { mapTurnError, upstreamHttpStatus } from "./codex-error-map.ts";
 import { BASE_INSTRUCTIONS, hardeningArgs } from "./codex-hardening.ts";
-import { describeAccount } from "./account-status.ts";
-import type { JsonRpcClient} from "./jsonrpc-client.ts";
-import { RpcClosedError, RpcTimeoutError } from "./jsonrpc-client.ts";
+import { describeAccount, describeAuthStatus } from "./account-status.ts";
+import { RpcClosedError, RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
 import { ThreadPool } from "./thread-pool.ts";
 import { historyItems } from "./history-items.ts";
 import { TurnSink } from "./turn-sink.ts";
@@ -39,6 +40,8 @@ export interface AppServerBackendOptions {
 }
 
 const RPC_TIMEOUT_MS = 30_000;
+
+type ModelPage = z.infer<typeof modelListResult>;
 
 /** Answers chats through one supervised `codex app-server`, one ephemeral thread per request. */
 export class AppServerBackend implements Backend {
@@ -97,7 +100,19 @@ export class AppServerBackend implements Backend {
 
   async readAccount(): Promise<AccountStatus> {
     const client = await this.#client();
-    return describeAccount(accountReadResult.parse(await client.request("account/read", {}, RPC_TIMEOUT_MS)));
+    const account = await rpc(
+      client.request("account/read", {}, RPC_TIMEOUT_MS).catch((err: unknown) => {
+        // account/read asks the ChatGPT backend about workspaces and fails offline; the local auth state still answers.
+        if (err instanceof RpcError) return undefined;
+        throw err;
+      }),
+    );
+    if (account !== undefined) return describeAccount(parseResult(accountReadResult, account));
+    return rpc(
+      client
+        .request("getAuthStatus", { includeToken: false, refreshToken: false }, RPC_TIMEOUT_MS)
+        .then((result) => describeAuthStatus(parseResult(authStatusResult, result))),
+    );
   }
 
   async listModels(): Promise<readonly ModelInfo[]> {
@@ -105,7 +120,7 @@ export class AppServerBackend implements Backend {
     const models: ModelInfo[] = [];
     let cursor: string | null = null;
     do {
-      const page = modelListResult.parse(await client.request("model/list", { cursor }, RPC_TIMEOUT_MS));
+      const page: ModelPage = await rpc(client.request("model/list", { cursor }, RPC_TIMEOUT_MS).then((r) => parseResult(modelListResult, r)));
       for (const m of page.data) {
         if (m.hidden) continue;
         models.push({
@@ -124,7 +139,7 @@ export class AppServerBackend implements Backend {
   async *chat(request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
     const { signal } = request;
     const client = await this.#client(signal);
-    const threadId = await this.#threads.take();
+    const threadId = await rpc(this.#threads.take());
     const sink = new TurnSink();
     this.#sinks.set(threadId, sink);
     const interrupt = () => {
@@ -142,9 +157,9 @@ export class AppServerBackend implements Backend {
       const items = historyItems(request.instructions, request.history);
       if (items.length) await rpc(client.request("thread/inject_items", { threadId, items }, RPC_TIMEOUT_MS));
       signal.throwIfAborted();
-      const started = turnStartResult.parse(
-        await rpc(
-          client.request(
+      const started = await rpc(
+        client
+          .request(
             "turn/start",
             {
               threadId,
@@ -153,8 +168,8 @@ export class AppServerBackend implements Backend {
               ...(request.reasoningEffort ? { effort: request.reasoningEffort } : {}),
             },
             RPC_TIMEOUT_MS,
-          ),
-        ),
+          )
+          .then((r) => parseResult(turnStartResult, r)),
       );
       sink.turnId = started.turn.id;
       if (signal.aborted) onAbort();
@@ -172,20 +187,8 @@ export class AppServerBackend implements Backend {
   }
 
   async #startThread(client: JsonRpcClient): Promise<string> {
-    const result = await rpc(
-      client.request(
-        "thread/start",
-        {
-          cwd: this.#o.workDir,
-          sandbox: "read-only",
-          approvalPolicy: "never",
-          ephemeral: true,
-          baseInstructions: BASE_INSTRUCTIONS,
-        },
-        RPC_TIMEOUT_MS,
-      ),
-    );
-    return threadStartResult.parse(result).thread.id;
+    const params = { cwd: this.#o.workDir, sandbox: "read-only", approvalPolicy: "never", ephemeral: true, baseInstructions: BASE_INSTRUCTIONS };
+    return rpc(client.request("thread/start", params, RPC_TIMEOUT_MS).then((r) => parseResult(threadStartResult, r).thread.id));
   }
 
   #failAll(): void {
@@ -277,13 +280,22 @@ export class AppServerBackend implements Backend {
   }
 }
 
-/** Turns RPC transport failures into backend terms; protocol errors stay as they are. */
+/** Turns RPC and protocol failures into backend terms, so the HTTP layer never sees a raw RPC error. */
 async function rpc<T>(pending: Promise<T>): Promise<T> {
   try {
     return await pending;
   } catch (err) {
+    if (err instanceof BackendError) throw err;
     if (err instanceof RpcClosedError) throw new BackendError("crashed", "Codex stopped while answering this request and is restarting; retry it.");
     if (err instanceof RpcTimeoutError) throw new BackendError("unavailable", "Codex did not answer in time");
+    if (err instanceof RpcError) throw new BackendError("upstream", `Codex refused the request (${err.message})`);
     throw err;
   }
+}
+
+/** Parses a response of the pinned protocol; a mismatch is reported as an upstream failure, not a crash. */
+function parseResult<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new BackendError("upstream", "Codex answered in a shape this adapter does not understand");
+  return parsed.data;
 }

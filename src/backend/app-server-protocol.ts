@@ -50,6 +50,11 @@ export const accountReadResult = z.object({
   requiresOpenaiAuth: z.boolean(),
 });
 
+export const authStatusResult = z.object({
+  authMethod: z.string().nullable(),
+  requiresOpenaiAuth: z.boolean().nullable(),
+});
+
 export const modelListResult = z.object({
   data: z.array(
     z.object({

@@ -13,7 +13,7 @@ export interface SupervisorOptions {
   readonly handlers: Omit<RpcHandlers, "onProtocolError">;
   /** Called once per child that goes away, so its in-flight turns can fail cleanly. */
   readonly onChildExit: () => void;
-  /** Called after each successful handshake (e.g. to re-check the account). */
+  /** Called after each successful handshake (the backend starts its spare threads then). */
   readonly onReady?: () => void;
   readonly clientVersion: string;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
@@ -25,7 +25,6 @@ interface ReadyWaiter {
   reject: (error: Error) => void;
 }
 
-const STDERR_LINES_KEPT = 20;
 /** A child that stayed up this long resets the backoff. */
 const STABLE_AFTER_MS = 30_000;
 
@@ -39,7 +38,6 @@ export class AppServerSupervisor {
   #waiters: ReadyWaiter[] = [];
   #failures = 0;
   #restartTimer: NodeJS.Timeout | undefined;
-  #stderrTail: string[] = [];
   #restarts = 0;
 
   constructor(options: SupervisorOptions) {
@@ -122,12 +120,8 @@ export class AppServerSupervisor {
       stdio: ["pipe", "pipe", "pipe"],
     });
     this.#child = child;
-    this.#stderrTail = [];
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      this.#stderrTail.push(...chunk.split("\n").filter(Boolean));
-      this.#stderrTail.splice(0, Math.max(0, this.#stderrTail.length - STDERR_LINES_KEPT));
-    });
+    // Drained, never logged: Codex's diagnostics may quote the conversation.
+    child.stderr.resume();
     const client = new JsonRpcClient(child.stdout, child.stdin, {
       ...this.#o.handlers,
       onProtocolError: (problem) => this.#o.logger.warn("codex protocol error", { problem }),
@@ -180,9 +174,8 @@ export class AppServerSupervisor {
     this.#state = "backoff";
     this.#restarts += 1;
     const { baseMs, maxMs } = this.#o.backoff ?? { baseMs: 250, maxMs: 10_000 };
-    const delay = Math.min(maxMs, baseMs * 2 ** this.#failures) * (0.8 + Math.random() * 0.4);
+    const delay = Math.min(maxMs, baseMs * 2 ** this.#failures * (0.8 + Math.random() * 0.4));
     this.#failures += 1;
-    this.#o.logger.debug("codex stderr tail", { tail: this.#stderrTail.at(-1)?.slice(0, 300) });
     this.#restartTimer = setTimeout(() => {
       if (this.#state !== "stopped") {
         this.#problem = undefined;

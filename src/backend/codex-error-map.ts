@@ -17,9 +17,9 @@ export function upstreamHttpStatus(info: TurnError["codexErrorInfo"]): number | 
 export function secondsUntilReset(snapshot: RateLimitSnapshot | undefined, nowMs: number): number | undefined {
   const resets = [snapshot?.primary, snapshot?.secondary]
     .filter((w) => w && w.usedPercent >= 100 && typeof w.resetsAt === "number")
-    .map((w) => Math.ceil((w?.resetsAt ?? 0) - nowMs / 1000));
-  const soonest = resets.length ? Math.min(...resets) : undefined;
-  return soonest !== undefined && soonest > 0 ? soonest : undefined;
+    .map((w) => Math.ceil((w?.resetsAt ?? 0) - nowMs / 1000))
+    .filter((seconds) => seconds > 0);
+  return resets.length ? Math.min(...resets) : undefined;
 }
 
 const DEFAULT_RATE_LIMIT_RETRY_SECONDS = 30;

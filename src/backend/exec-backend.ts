@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import readline from "node:readline";
 import { z } from "zod";
 import { AsyncQueue } from "../core/async-queue.ts";
@@ -11,6 +13,8 @@ export interface ExecBackendOptions {
   readonly bin: string;
   readonly env: NodeJS.ProcessEnv;
   readonly workDir: string;
+  /** Where the plain-assistant system prompt is written: `codex exec` only takes it from a file. */
+  readonly instructionsFile: string;
 }
 
 const execEvent = z.union([
@@ -41,8 +45,9 @@ export class ExecBackend implements Backend {
     this.#o = options;
   }
 
-  start(): Promise<void> {
-    return Promise.resolve();
+  async start(): Promise<void> {
+    await mkdir(path.dirname(this.#o.instructionsFile), { recursive: true, mode: 0o700 });
+    await writeFile(this.#o.instructionsFile, BASE_INSTRUCTIONS, { mode: 0o600 });
   }
 
   stop(): Promise<void> {
@@ -88,7 +93,7 @@ export class ExecBackend implements Backend {
       "read-only",
       ...hardeningArgs(),
       "-c",
-      `base_instructions=${tomlString(BASE_INSTRUCTIONS)}`,
+      `model_instructions_file=${tomlString(this.#o.instructionsFile)}`,
       ...(request.model ? ["-m", request.model] : []),
       ...(request.reasoningEffort ? ["-c", `model_reasoning_effort=${tomlString(request.reasoningEffort)}`] : []),
       "-",

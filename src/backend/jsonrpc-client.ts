@@ -30,10 +30,10 @@ export class RpcTimeoutError extends Error {
 }
 
 const id = z.union([z.number(), z.string()]);
-// Order matters: `result: unknown` would also accept a message without `result`.
+// Requests and notifications first: JSON-RPC lets `params` be left out.
 const incomingSchema = z.union([
-  z.object({ id, method: z.string(), params: z.unknown() }),
-  z.object({ method: z.string(), params: z.unknown() }),
+  z.object({ id, method: z.string(), params: z.unknown().optional() }),
+  z.object({ method: z.string(), params: z.unknown().optional() }),
   z.object({ id, error: z.object({ code: z.number(), message: z.string() }) }),
   z.object({ id, result: z.unknown() }),
 ]);

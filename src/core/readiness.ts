@@ -8,6 +8,11 @@ export interface ReadinessOptions {
   readonly logger: Logger;
 }
 
+export interface RequestProblem {
+  readonly code: "codex_version_mismatch" | "codex_login_required";
+  readonly message: string;
+}
+
 /** Until the first account read succeeds, look again this often. */
 const EARLY_RETRY_MS = 1000;
 
@@ -52,11 +57,17 @@ export class Readiness {
     return problem;
   }
 
-  /** The login problem, read afresh when the last read found none usable (a sign-in may just have happened). */
-  async loginProblem(): Promise<string | undefined> {
-    if (this.#account?.usable) return undefined;
+  /**
+   * Why a chat request must be refused now: the wrong Codex version, or a login that Codex
+   * says is unusable (read afresh in that case: a sign-in may just have happened).
+   * An unknown state lets the request through; Codex itself then has the last word.
+   */
+  async requestProblem(): Promise<RequestProblem | undefined> {
+    if (this.#versionProblem) return { code: "codex_version_mismatch", message: this.#versionProblem };
+    if (!this.#account || this.#account.usable) return undefined;
     await this.refresh();
-    return this.#account?.usable ? undefined : (this.#account?.problem ?? "the Codex login could not be checked");
+    const { usable, problem } = this.#account;
+    return usable ? undefined : { code: "codex_login_required", message: problem ?? "Codex is not signed in" };
   }
 
   /** Re-reads the account now (and after auth errors); reschedules the periodic check. */
@@ -85,5 +96,6 @@ export class Readiness {
     } catch (err) {
       this.#versionProblem = `the Codex CLI could not be run (${err instanceof Error ? err.message : "unknown error"})`;
     }
+    if (this.#versionProblem) this.#o.logger.error("codex version check failed", { problem: this.#versionProblem });
   }
 }

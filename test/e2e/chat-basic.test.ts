@@ -86,7 +86,9 @@ test("system messages reach the upstream as developer instructions; history is r
     { role: "assistant", text: "first answer" },
     { role: "user", text: "second question" },
   ]);
-  assert.ok(!JSON.stringify(sent.body.input).includes("environment_context"), "no coding-agent context is added");
+  const input = JSON.stringify(sent.body.input);
+  assert.ok(!input.includes("environment_context"), "no coding-agent context is added");
+  assert.ok(input.includes("You are a helpful assistant") && !input.includes("coding agent"), "Codex's coding-agent prompt is replaced");
 });
 
 test("the upstream request offers the model no shell, file, web or patch tools", async () => {

@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { AppServerBackend } from "../../src/backend/app-server-backend.ts";
 import { authHeaders, startE2E, waitFor, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
 import { parseSse } from "../helpers/sse.ts";
+import { StreamReader } from "../helpers/stream-reader.ts";
 
 let e2e: E2E;
 before(async () => {
@@ -28,21 +29,12 @@ test("Codex killed mid-stream: one error frame, a clean end, a restarted child, 
   e2e.upstream.behave({ deltas: Array.from({ length: 50 }, (_, i) => `d${i} `), deltaIntervalMs: 100 });
   const res = await chat({ stream: true });
   assert.equal(res.status, 200);
-  const reader = res.body!.getReader();
-  let text = "";
-  while (!text.includes('"content":"d1 "')) {
-    const { value, done } = await reader.read();
-    assert.ok(!done);
-    text += new TextDecoder().decode(value);
-  }
+  const stream = new StreamReader(res);
+  await stream.until('"content":"d1 "');
   const pid = backend().child.pid;
   assert.ok(pid);
   process.kill(pid, "SIGKILL");
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
+  const text = await stream.rest();
   const frames = parseSse(text).data;
   const errors = frames.filter((f) => f.includes('"error"'));
   assert.equal(errors.length, 1);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { AppServerBackend } from "../../src/backend/app-server-backend.ts";
 import { authHeaders, startE2E, waitFor, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
+import { StreamReader } from "../helpers/stream-reader.ts";
 
 let e2e: E2E;
 before(async () => {
@@ -43,13 +44,7 @@ test("a client that disconnects mid-stream frees its slot at once and its Codex 
   const controller = new AbortController();
   const res = await chat({ stream: true, messages: [{ role: "user", content: "long answer" }] }, controller.signal);
   assert.equal(res.status, 200);
-  const reader = res.body!.getReader();
-  let text = "";
-  while (!text.includes('"content":"t1 "')) {
-    const { value, done } = await reader.read();
-    assert.ok(!done, "stream ended early");
-    text += new TextDecoder().decode(value);
-  }
+  await new StreamReader(res).until('"content":"t1 "');
   assert.equal(e2e.service.limiter.stats().active, 1);
   assert.equal(e2e.upstream.openStreams, 1);
   controller.abort();

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { stream } from "hono/streaming";
 import type { ChatEvent } from "../../backend/types.ts";
-import { TimeoutError, UnavailableError } from "../../errors.ts";
+import { ClientGoneError, TimeoutError, UnavailableError } from "../../errors.ts";
 import { ChunkBuilder, type CompletionMeta } from "../../openai/chat-chunks.ts";
 import { collectCompletion } from "../../openai/chat-completion.ts";
 import { chatRequestSchema } from "../../openai/chat-request.ts";
@@ -13,13 +13,6 @@ import { toApiError } from "../backend-errors.ts";
 import { readJson } from "../read-json.ts";
 import { SseWriter } from "../sse-writer.ts";
 
-/** The reason a turn is aborted when its client went away; nothing is sent back. */
-class ClientGoneError extends Error {
-  constructor() {
-    super("client disconnected");
-    this.name = "ClientGoneError";
-  }
-}
 
 type First = { kind: "event"; result: IteratorResult<ChatEvent> } | { kind: "pending"; next: Promise<IteratorResult<ChatEvent>> };
 
@@ -30,14 +23,16 @@ export function chatRoutes(deps: AppDeps): Hono {
   app.post("/chat/completions", async (c) => {
     const body = await readJson(c, chatRequestSchema, config.maxRequestBodyBytes);
     const turn = chatToTurn(body, config);
-    const loginProblem = await readiness.loginProblem();
-    if (loginProblem) throw new UnavailableError(loginProblem, { code: "codex_login_required", retryAfterSeconds: 30 });
+    const problem = await readiness.requestProblem();
+    if (problem) throw new UnavailableError(problem.message, { code: problem.code, retryAfterSeconds: 30 });
     const model = catalog.upstreamId(body.model);
     const reasoningEffort = await catalog.effortFor(model, body.reasoning_effort ?? undefined);
     const meta: CompletionMeta = { id: `chatcmpl-${randomUUID()}`, created: clock.nowSeconds(), model: body.model ?? DEFAULT_MODEL_ALIAS };
 
     const clientSignal = c.req.raw.signal;
-    const release = await limiter.acquire(clientSignal);
+    const release = await limiter.acquire(clientSignal).catch((err: unknown) => {
+      throw clientSignal.aborted ? new ClientGoneError() : err;
+    });
     const controller = new AbortController();
     const onClientGone = () => controller.abort(new ClientGoneError());
     clientSignal.addEventListener("abort", onClientGone, { once: true });
@@ -51,15 +46,24 @@ export function chatRoutes(deps: AppDeps): Hono {
       release();
     };
     /** The error to report: the abort reason (timeout) wins over what the aborted turn threw. */
-    const failure = (err: unknown) => toApiError(controller.signal.aborted ? controller.signal.reason : err);
+    const failure = (err: unknown) => {
+      const apiError = toApiError(controller.signal.aborted ? controller.signal.reason : err);
+      if (apiError.code === "codex_login_required") void readiness.refresh(); // the login may have expired
+      return apiError;
+    };
     if (clientSignal.aborted) onClientGone();
 
-    const events = backend.chat({ ...turn, model, reasoningEffort, signal: controller.signal });
+    let events: AsyncIterable<ChatEvent>;
+    try {
+      events = backend.chat({ ...turn, model, reasoningEffort, signal: controller.signal });
+    } catch (err) {
+      finish();
+      throw failure(err);
+    }
     if (!body.stream) {
       try {
         return c.json(await collectCompletion(events, meta));
       } catch (err) {
-        if (err instanceof UnavailableError && err.code === "codex_login_required") void readiness.refresh();
         throw failure(err);
       } finally {
         finish();
@@ -72,9 +76,7 @@ export function chatRoutes(deps: AppDeps): Hono {
       first = await firstEvent(iterator, config.keepAliveMs);
     } catch (err) {
       finish();
-      const apiError = failure(err);
-      if (apiError.code === "codex_login_required") void readiness.refresh();
-      throw apiError;
+      throw failure(err);
     }
     return streamCompletion(c, {
       iterator,
@@ -129,18 +131,15 @@ function streamCompletion(c: Context, a: StreamArgs): Response {
       await sse.data(a.chunks.role());
       let result = a.first.kind === "event" ? a.first.result : await a.first.next;
       let usage;
-      while (!result.done) {
+      for (; !result.done; result = await a.iterator.next()) {
         const event = result.value;
         if (event.type === "text") await sse.data(a.chunks.content(event.delta));
         else if (event.type === "reasoning") await sse.data(a.chunks.reasoning(event.delta));
         else if (event.type === "usage") usage = event.usage;
-        else {
-          await sse.data(a.chunks.finish("stop"));
-          if (a.includeUsage) await sse.data(a.chunks.usage(usage));
-          await sse.done();
-        }
-        result = await a.iterator.next();
       }
+      await sse.data(a.chunks.finish("stop"));
+      if (a.includeUsage) await sse.data(a.chunks.usage(usage));
+      await sse.done();
     } catch (err) {
       if (!sse.aborted) await sse.data(a.failure(err).toBody());
     } finally {

@@ -1,0 +1,21 @@
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+/** An `auth.json` shaped like a ChatGPT sign-in, with an unsigned id token valid for an hour. Nothing in it works upstream. */
+export function fakeChatGptAuthJson(): string {
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const idToken = [
+    b64url({ alg: "none", typ: "JWT" }),
+    b64url({
+      exp,
+      email: "tester@example.invalid",
+      "https://api.openai.com/auth": { chatgpt_plan_type: "plus", chatgpt_account_id: "acct-test" },
+    }),
+    "sig",
+  ].join(".");
+  return JSON.stringify({
+    auth_mode: "chatgpt",
+    OPENAI_API_KEY: null,
+    tokens: { id_token: idToken, access_token: "fake-access-token", refresh_token: "fake-refresh-token", account_id: "acct-test" },
+    last_refresh: new Date().toISOString(),
+  });
+}

@@ -1,0 +1,260 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { chatBody, createTestApp } from "../helpers/fake-backend.ts";
+
+interface ErrorJson {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+const user = (content: unknown) => ({ role: "user", content });
+
+describe("accept and ignore", () => {
+  const ignored: Record<string, unknown> = {
+    max_tokens: 10,
+    max_completion_tokens: 10,
+    temperature: 0.2,
+    top_p: 0.9,
+    seed: 42,
+    stop: ["\n\n"],
+    user: "someone",
+    metadata: { a: "b" },
+    store: false,
+    stream_options: { include_usage: true },
+    parallel_tool_calls: false,
+    repetition_penalty: 1.1,
+    presence_penalty: 0,
+    frequency_penalty: 0,
+    logit_bias: {},
+    response_format: { type: "json_object" },
+    tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: {} } } }],
+    tool_choice: "auto",
+    logprobs: false,
+    top_logprobs: null,
+  };
+  for (const [field, value] of Object.entries(ignored)) {
+    test(`${field} -> 200`, async () => {
+      const t = createTestApp();
+      const res = await t.chat(chatBody({ [field]: value }));
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(t.backend.turns.length, 1);
+    });
+  }
+
+  for (const effort of ["none", "minimal", "low", "medium", "high", "xhigh", null]) {
+    test(`reasoning_effort ${JSON.stringify(effort)} -> 200`, async () => {
+      const t = createTestApp();
+      const res = await t.chat(chatBody({ reasoning_effort: effort }));
+      assert.equal(res.status, 200);
+    });
+  }
+
+  test("all of them at once, with null stream and n=1 -> 200", async () => {
+    const t = createTestApp();
+    const res = await t.chat(chatBody({ ...ignored, stream: null, n: 1, reasoning_effort: "none" }));
+    assert.equal(res.status, 200);
+  });
+});
+
+describe("reasoning effort mapping", () => {
+  const cases: [string | undefined, string, string | undefined][] = [
+    [undefined, "high", "high"],
+    [undefined, "none", "low"], // least the default model offers
+    [undefined, "extreme", undefined], // unknown effort is dropped, not refused
+    ["gpt-5.5-mini", "minimal", "minimal"],
+    ["gpt-5.5-mini", "high", undefined],
+    ["no-such-model", "high", undefined],
+  ];
+  for (const [model, requested, expected] of cases) {
+    test(`model ${model ?? "(default)"} + ${requested} -> ${String(expected)}`, async () => {
+      const t = createTestApp();
+      const res = await t.chat(chatBody({ ...(model ? { model } : {}), reasoning_effort: requested }));
+      assert.equal(res.status, 200);
+      assert.equal(t.backend.turns[0]?.reasoningEffort, expected);
+    });
+  }
+
+  test("no reasoning_effort leaves Codex's default", async () => {
+    const t = createTestApp();
+    await t.chat(chatBody());
+    assert.equal(t.backend.turns[0]?.reasoningEffort, undefined);
+  });
+});
+
+describe("refused requests", () => {
+  async function refused(body: unknown, env: Record<string, string> = {}): Promise<ErrorJson> {
+    const t = createTestApp({ env });
+    const res = await t.chat(body);
+    assert.equal(res.status, 400);
+    assert.equal(t.backend.turns.length, 0, "the backend must not be called");
+    const json = (await res.json()) as ErrorJson;
+    assert.equal(json.error.type, "invalid_request_error");
+    return json;
+  }
+
+  test("n=2 -> 400 param n", async () => {
+    const json = await refused(chatBody({ n: 2 }));
+    assert.equal(json.error.param, "n");
+  });
+
+  const parts: [string, object, RegExp][] = [
+    ["image_url", { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }, /image/i],
+    ["input_audio", { type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }, /audio/i],
+    ["file", { type: "file", file: { file_id: "f1" } }, /file/i],
+    ["unknown", { type: "hologram" }, /hologram/],
+  ];
+  for (const [name, part, why] of parts) {
+    test(`${name} content part -> 400 with a clear message`, async () => {
+      const json = await refused({ messages: [user([{ type: "text", text: "look" }, part])] });
+      assert.match(json.error.message, why);
+      assert.match(json.error.message, /not supported/);
+      assert.equal(json.error.param, "messages[0].content");
+      assert.equal(json.error.code, "unsupported_content");
+    });
+  }
+
+  test("too many messages -> 400 too_many_messages", async () => {
+    const messages = [user("a"), { role: "assistant", content: "b" }, user("c")];
+    const json = await refused({ messages }, { MAX_MESSAGES: "2" });
+    assert.equal(json.error.code, "too_many_messages");
+    assert.equal(json.error.param, "messages");
+    assert.match(json.error.message, /2/);
+  });
+
+  test("exactly MAX_MESSAGES messages is fine", async () => {
+    const t = createTestApp({ env: { MAX_MESSAGES: "3" } });
+    const res = await t.chat({ messages: [user("a"), { role: "assistant", content: "b" }, user("c")] });
+    assert.equal(res.status, 200);
+  });
+
+  test("too much text in all -> 400 text_too_long", async () => {
+    const json = await refused({ messages: [{ role: "system", content: "s".repeat(6) }, user("u".repeat(6))] }, { MAX_TOTAL_TEXT_CHARS: "10" });
+    assert.equal(json.error.code, "text_too_long");
+    assert.match(json.error.message, /10/);
+  });
+
+  test("last message from the assistant -> 400 param messages", async () => {
+    const json = await refused({ messages: [user("hi"), { role: "assistant", content: "hello" }] });
+    assert.equal(json.error.param, "messages");
+  });
+
+  test("a system message after the assistant's does not make the conversation end with the user", async () => {
+    await refused({ messages: [user("hi"), { role: "assistant", content: "hello" }, { role: "system", content: "be brief" }] });
+  });
+
+  test("only system messages -> 400", async () => {
+    await refused({ messages: [{ role: "system", content: "be brief" }] });
+  });
+
+  test("empty messages -> 400", async () => {
+    const json = await refused({ messages: [] });
+    assert.equal(json.error.param, "messages");
+  });
+
+  test("an unknown role -> 400 naming the field", async () => {
+    const json = await refused({ messages: [{ role: "wizard", content: "x" }] });
+    assert.match(json.error.param ?? "", /^messages\.0\.role$/);
+  });
+
+  test("stream must be a boolean", async () => {
+    const json = await refused(chatBody({ stream: "yes" }));
+    assert.equal(json.error.param, "stream");
+  });
+});
+
+describe("messages to a Codex turn", () => {
+  test("system and developer become joined instructions; history in order; last user message is the input", async () => {
+    const t = createTestApp();
+    const res = await t.chat({
+      model: "codex-cli-default",
+      messages: [
+        { role: "system", content: "You are terse." },
+        { role: "user", content: "first question" },
+        { role: "developer", content: [{ type: "text", text: "Answer in French." }] },
+        { role: "assistant", content: "first answer" },
+        { role: "user", content: [{ type: "text", text: "second" }, { type: "text", text: "question" }] },
+      ],
+    });
+    assert.equal(res.status, 200);
+    const turn = t.backend.turns[0];
+    assert.ok(turn);
+    assert.equal(turn.instructions, "You are terse.\n\nAnswer in French.");
+    assert.deepEqual(turn.history, [
+      { role: "user", text: "first question" },
+      { role: "assistant", text: "first answer" },
+    ]);
+    assert.equal(turn.input, "second\nquestion");
+    assert.equal(turn.model, undefined, "the alias means Codex's default");
+  });
+
+  test("a message's name is accepted; a trailing system message still counts as instructions", async () => {
+    const t = createTestApp();
+    const res = await t.chat({ messages: [{ role: "user", name: "ann", content: "q" }, { role: "system", content: "late rule" }] });
+    assert.equal(res.status, 200);
+    assert.equal(t.backend.turns[0]?.input, "q");
+    assert.equal(t.backend.turns[0]?.instructions, "late rule");
+  });
+
+  test("no system message -> no instructions; a single message has no history", async () => {
+    const t = createTestApp();
+    await t.chat({ messages: [user("just this")] });
+    const turn = t.backend.turns[0];
+    assert.equal(turn?.instructions, undefined);
+    assert.deepEqual(turn?.history, []);
+    assert.equal(turn?.input, "just this");
+  });
+
+  test("tool calls and tool results are replayed as text; a tool result can end the conversation", async () => {
+    const t = createTestApp();
+    const res = await t.chat({
+      messages: [
+        user("weather?"),
+        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Oslo"}' } }] },
+        { role: "tool", tool_call_id: "call_1", content: "rainy" },
+      ],
+    });
+    assert.equal(res.status, 200);
+    const turn = t.backend.turns[0];
+    assert.deepEqual(turn?.history, [
+      { role: "user", text: "weather?" },
+      { role: "assistant", text: 'Called tool weather({"city":"Oslo"})' },
+    ]);
+    assert.equal(turn?.input, "Tool result (call_1):\nrainy");
+  });
+
+  test("a named model passes through and is echoed back; the alias uses CODEX_UPSTREAM_MODEL", async () => {
+    const t = createTestApp({ env: { CODEX_UPSTREAM_MODEL: "gpt-5.5" } });
+    const a = (await (await t.chat(chatBody({ model: "gpt-5.5-mini" }))).json()) as { model: string };
+    const b = (await (await t.chat(chatBody({ model: "codex-cli-default" }))).json()) as { model: string };
+    const c = (await (await t.chat({ messages: [user("no model")] })).json()) as { model: string };
+    assert.deepEqual(
+      t.backend.turns.map((x) => x.model),
+      ["gpt-5.5-mini", "gpt-5.5", "gpt-5.5"],
+    );
+    assert.equal(a.model, "gpt-5.5-mini");
+    assert.equal(b.model, "codex-cli-default");
+    assert.equal(c.model, "codex-cli-default");
+  });
+
+  test("a missing Codex login -> 503 codex_login_required with Retry-After, backend not called", async () => {
+    const t = createTestApp();
+    t.readiness.requestBlocker = { code: "codex_login_required", message: "Codex is not signed in" };
+    const res = await t.chat(chatBody());
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "30");
+    const json = (await res.json()) as ErrorJson;
+    assert.equal(json.error.code, "codex_login_required");
+    assert.equal(t.backend.turns.length, 0);
+  });
+
+  test("a Codex binary of the wrong version -> 503 codex_version_mismatch, backend not called", async () => {
+    const t = createTestApp();
+    t.readiness.requestBlocker = { code: "codex_version_mismatch", message: "the Codex CLI is version 0.1.0 but this adapter pins 0.169.0" };
+    const res = await t.chat(chatBody({ stream: true }));
+    assert.equal(res.status, 503);
+    assert.ok(res.headers.get("retry-after"));
+    const json = (await res.json()) as ErrorJson;
+    assert.equal(json.error.code, "codex_version_mismatch");
+    assert.equal(json.error.type, "service_unavailable");
+    assert.equal(t.backend.turns.length, 0);
+  });
+});

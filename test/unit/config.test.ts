@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { ConfigError, describeWeakKey, loadConfig } from "../../src/config.ts";
+
+const KEY = "cfg-test-key-4hJ8kL2mN6pQ9rS3tU7vW1xY";
+const load = (env: Record<string, string> = {}) => loadConfig({ PROXY_API_KEY: KEY, ...env }, "/srv/app");
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env, "/srv/app");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail("loadConfig accepted a bad environment");
+}
+
+describe("config defaults", () => {
+  test("an empty environment gives the documented defaults", () => {
+    const c = loadConfig({}, "/srv/app");
+    assert.equal(c.host, "127.0.0.1");
+    assert.equal(c.port, 8320);
+    assert.equal(c.backend, "app-server");
+    assert.equal(c.proxyApiKey, undefined);
+    assert.equal(c.upstreamModel, undefined);
+    assert.equal(c.requestTimeoutMs, 180_000);
+    assert.equal(c.maxRequestBodyBytes, 262_144);
+    assert.equal(c.maxMessages, 32);
+    assert.equal(c.maxTotalTextChars, 80_000);
+    assert.equal(c.maxConcurrentRequests, 8);
+    assert.equal(c.maxQueueLength, 32);
+    assert.equal(c.queueWaitMs, 5_000);
+    assert.equal(c.keepAliveMs, 15_000);
+    assert.equal(c.healthCheckIntervalMs, 30_000);
+    assert.deepEqual(c.corsAllowedOrigins, []);
+    assert.equal(c.logLevel, "info");
+  });
+
+  test("paths resolve against the working directory", () => {
+    const c = loadConfig({}, "/srv/app");
+    assert.equal(c.dataDir, path.resolve("/srv/app/data"));
+    assert.equal(c.codexHome, path.resolve("/srv/app/data/codex-home"));
+    assert.equal(c.proxyApiKeyFile, path.resolve("/srv/app/data/secrets/proxy_api_key"));
+    assert.equal(loadConfig({ DATA_DIR: "/var/x" }, "/srv/app").codexHome, "/var/x/codex-home");
+  });
+
+  test("the config is frozen", () => {
+    const c = load();
+    assert.ok(Object.isFrozen(c));
+    assert.ok(Object.isFrozen(c.corsAllowedOrigins));
+  });
+});
+
+describe("config clamping", () => {
+  const cases: [string, string, keyof ReturnType<typeof load>, number][] = [
+    ["MAX_MESSAGES", "0", "maxMessages", 1],
+    ["MAX_MESSAGES", "1000", "maxMessages", 128],
+    ["MAX_MESSAGES", "-5", "maxMessages", 1],
+    ["MAX_MESSAGES", " 40 ", "maxMessages", 40],
+    ["CODEX_REQUEST_TIMEOUT_SECONDS", "1", "requestTimeoutMs", 5_000],
+    ["CODEX_REQUEST_TIMEOUT_SECONDS", "5000", "requestTimeoutMs", 900_000],
+    ["CODEX_REQUEST_TIMEOUT_SECONDS", "60", "requestTimeoutMs", 60_000],
+    ["MAX_REQUEST_BODY_BYTES", "9999999", "maxRequestBodyBytes", 2_000_000],
+    ["MAX_REQUEST_BODY_BYTES", "10", "maxRequestBodyBytes", 1024],
+    ["MAX_TOTAL_TEXT_CHARS", "0", "maxTotalTextChars", 1],
+    ["MAX_TOTAL_TEXT_CHARS", "999999999", "maxTotalTextChars", 500_000],
+    ["MAX_CONCURRENT_REQUESTS", "0", "maxConcurrentRequests", 1],
+    ["MAX_CONCURRENT_REQUESTS", "500", "maxConcurrentRequests", 64],
+    ["MAX_QUEUE_LENGTH", "-1", "maxQueueLength", 0],
+    ["MAX_QUEUE_LENGTH", "5000", "maxQueueLength", 1000],
+    ["QUEUE_WAIT_SECONDS", "-3", "queueWaitMs", 0],
+    ["QUEUE_WAIT_SECONDS", "0", "queueWaitMs", 0],
+    ["QUEUE_WAIT_SECONDS", "9999", "queueWaitMs", 120_000],
+    ["SSE_KEEPALIVE_SECONDS", "0", "keepAliveMs", 1_000],
+    ["SSE_KEEPALIVE_SECONDS", "600", "keepAliveMs", 60_000],
+    ["HEALTH_CHECK_INTERVAL_SECONDS", "1", "healthCheckIntervalMs", 5_000],
+    ["HEALTH_CHECK_INTERVAL_SECONDS", "99999", "healthCheckIntervalMs", 3_600_000],
+    ["PORT", "70000", "port", 65535],
+    ["PORT", "0", "port", 0],
+  ];
+  for (const [name, value, field, expected] of cases) {
+    test(`${name}=${JSON.stringify(value)} -> ${field} ${expected}`, () => {
+      assert.equal(load({ [name]: value })[field], expected);
+    });
+  }
+});
+
+describe("config errors", () => {
+  test("non-numeric and unknown enum values are all reported in one ConfigError", () => {
+    const err = configError({ MAX_MESSAGES: "lots", PORT: "80a", LOG_LEVEL: "loud", CODEX_BACKEND: "cloud" });
+    const text = err.problems.join("\n");
+    for (const name of ["MAX_MESSAGES", "PORT", "LOG_LEVEL", "CODEX_BACKEND"]) assert.match(text, new RegExp(name));
+    assert.equal(err.problems.length, 4);
+    assert.match(err.message, /MAX_MESSAGES/);
+    assert.match(err.message, /LOG_LEVEL/);
+  });
+
+  test("an empty numeric or enum variable is an error (documented), an empty text variable counts as unset", () => {
+    const err = configError({ PORT: "", LOG_LEVEL: "" });
+    assert.equal(err.problems.length, 2);
+    assert.match(err.problems.join("\n"), /PORT/);
+    assert.match(err.problems.join("\n"), /LOG_LEVEL/);
+    const c = load({ HOST: "", CODEX_UPSTREAM_MODEL: "  ", DATA_DIR: "" });
+    assert.equal(c.host, "127.0.0.1");
+    assert.equal(c.upstreamModel, undefined);
+    assert.equal(c.dataDir, path.resolve("/srv/app/data"));
+  });
+
+  test("a fractional number is refused rather than truncated", () => {
+    assert.match(configError({ MAX_MESSAGES: "2.5" }).problems.join(), /MAX_MESSAGES/);
+  });
+
+  test("OPENAI_API_KEY set is refused", () => {
+    const err = configError({ PROXY_API_KEY: KEY, OPENAI_API_KEY: "sk-something" });
+    assert.equal(err.problems.length, 1);
+    assert.match(err.problems[0] ?? "", /OPENAI_API_KEY/);
+  });
+
+  test("a blank OPENAI_API_KEY is treated as unset", () => {
+    assert.doesNotThrow(() => load({ OPENAI_API_KEY: "   " }));
+  });
+
+  test("OPENAI_API_KEY and a weak PROXY_API_KEY are reported together", () => {
+    const err = configError({ PROXY_API_KEY: "short", OPENAI_API_KEY: "sk-x" });
+    assert.equal(err.problems.length, 2);
+    assert.ok(err.problems.some((p) => p.includes("OPENAI_API_KEY")));
+    assert.ok(err.problems.some((p) => p.includes("PROXY_API_KEY")));
+  });
+
+  const weak: [string, RegExp][] = [
+    ["short-key", /shorter than 32/],
+    ["change-me-change-me-change-me-change-me", /placeholder/],
+    ["your-api-key-goes-here-0123456789abcdef", /placeholder/],
+    ["XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", /placeholder/],
+    ["abababababababababababababababababab", /distinct/],
+  ];
+  for (const [key, why] of weak) {
+    test(`weak PROXY_API_KEY ${JSON.stringify(key.slice(0, 12))}... is refused`, () => {
+      const err = configError({ PROXY_API_KEY: key });
+      assert.match(err.problems.join("\n"), /PROXY_API_KEY/);
+      assert.match(err.problems.join("\n"), why);
+      assert.ok(!err.message.includes(key), "the key itself must not be echoed");
+    });
+  }
+
+  test("a strong key passes describeWeakKey", () => {
+    assert.equal(describeWeakKey(KEY), undefined);
+    assert.equal(load().proxyApiKey, KEY);
+  });
+});
+
+describe("CORS list", () => {
+  test("comma-separated origins are trimmed and blanks dropped", () => {
+    const c = load({ CORS_ALLOWED_ORIGINS: " app://obsidian.md , http://localhost:3000,, " });
+    assert.deepEqual(c.corsAllowedOrigins, ["app://obsidian.md", "http://localhost:3000"]);
+  });
+
+  test("a blank list means no CORS", () => {
+    assert.deepEqual(load({ CORS_ALLOWED_ORIGINS: "  " }).corsAllowedOrigins, []);
+  });
+});

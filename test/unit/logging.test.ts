@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { BackendError } from "../../src/backend/backend-error.ts";
+import { createLogger } from "../../src/core/logger.ts";
+import { FakeBackend, TEST_KEY, answer, chatBody, createTestApp } from "../helpers/fake-backend.ts";
+
+const PROMPT = "PROMPT-marker-7f3a9c: my bank PIN is 8842";
+const SYSTEM = "SYSTEM-marker-51d0e2";
+const ANSWER = "ANSWER-marker-c4b8e6";
+const REASONING = "REASONING-marker-0a9d";
+
+function assertClean(logs: readonly string[], secrets: readonly string[]) {
+  assert.ok(logs.length > 0, "something was logged");
+  for (const line of logs) {
+    for (const secret of secrets) assert.ok(!line.includes(secret), `log line leaks ${JSON.stringify(secret)}: ${line}`);
+  }
+}
+
+const body = (extra: Record<string, unknown> = {}) =>
+  chatBody({
+    messages: [
+      { role: "system", content: SYSTEM },
+      { role: "user", content: PROMPT },
+    ],
+    ...extra,
+  });
+
+describe("logs", () => {
+  test("a non-streaming chat logs one structured request line without prompt, answer or bearer key", async () => {
+    const backend = new FakeBackend().script({ event: { type: "reasoning", delta: REASONING } }, ...answer([ANSWER]));
+    const t = createTestApp({ backend });
+    const res = await t.chat(body());
+    assert.ok((await res.text()).includes(ANSWER), "the answer did reach the client");
+    assertClean(t.logs, [PROMPT, SYSTEM, ANSWER, REASONING, TEST_KEY]);
+    const requestLines = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "request");
+    assert.equal(requestLines.length, 1);
+    assert.equal(requestLines[0]?.status, 200);
+    assert.equal(requestLines[0]?.path, "/v1/chat/completions");
+    assert.equal(requestLines[0]?.method, "POST");
+    assert.equal(typeof requestLines[0]?.ms, "number");
+    assert.match(String(requestLines[0]?.requestId), /^req_/);
+  });
+
+  test("a streaming chat leaks nothing either", async () => {
+    const backend = new FakeBackend().script(...answer([ANSWER]));
+    const t = createTestApp({ backend });
+    const res = await t.chat(body({ stream: true }));
+    assert.ok((await res.text()).includes(ANSWER));
+    assertClean(t.logs, [PROMPT, SYSTEM, ANSWER, TEST_KEY]);
+  });
+
+  test("failures (backend error, bad JSON, wrong key, unexpected error) leak nothing", async () => {
+    const backend = new FakeBackend()
+      .script({ event: { type: "text", delta: ANSWER } }, { error: new BackendError("upstream", `upstream echoed ${PROMPT}`) })
+      .script({ error: new Error(`internal ${PROMPT}`) });
+    const t = createTestApp({ backend });
+    await (await t.chat(body())).text();
+    await (await t.chat(body())).text();
+    await (
+      await t.request("/v1/chat/completions", { method: "POST", body: `{"messages":[{"role":"user","content":"${PROMPT}"` })
+    ).text();
+    await (await t.app.request("/v1/models", { headers: { authorization: "Bearer wrong-key-abcdefghijklmnopqrstuvwxyz" } })).text();
+    assertClean(t.logs, [PROMPT, ANSWER, TEST_KEY, "wrong-key-abcdefghijklmnopqrstuvwxyz"]);
+  });
+});
+
+describe("createLogger", () => {
+  test("one JSON object per line with time, level, msg and fields; levels below the threshold are dropped", () => {
+    const lines: string[] = [];
+    const logger = createLogger("warn", (l) => lines.push(l));
+    logger.debug("d");
+    logger.info("i");
+    logger.warn("w", { a: 1 });
+    logger.error("e", { b: "x" });
+    assert.equal(lines.length, 2);
+    assert.ok(lines.every((l) => l.endsWith("\n") && !l.slice(0, -1).includes("\n")));
+    const first = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+    assert.equal(first.level, "warn");
+    assert.equal(first.msg, "w");
+    assert.equal(first.a, 1);
+    assert.ok(!Number.isNaN(Date.parse(String(first.time))));
+  });
+
+  test("silent logs nothing", () => {
+    const lines: string[] = [];
+    const logger = createLogger("silent", (l) => lines.push(l));
+    logger.error("e");
+    assert.deepEqual(lines, []);
+  });
+});
