@@ -201,7 +201,14 @@ export class AppServerBackend implements Backend {
   #onNotification(method: string, params: unknown): void {
     if (method === "account/rateLimits/updated") {
       const parsed = rateLimitsUpdated.safeParse(params);
-      if (parsed.success) this.#rateLimits = { ...this.#rateLimits, ...parsed.data.rateLimits };
+      // Updates are sparse: a missing window does not clear the last one seen.
+      if (parsed.success) {
+        const { primary, secondary } = parsed.data.rateLimits;
+        this.#rateLimits = {
+          primary: primary ?? this.#rateLimits?.primary ?? null,
+          secondary: secondary ?? this.#rateLimits?.secondary ?? null,
+        };
+      }
       return;
     }
     const threadId = (params as { threadId?: unknown } | null)?.threadId;

@@ -30,8 +30,10 @@ export function mapTurnError(error: TurnError, rateLimits: RateLimitSnapshot | u
   const status = upstreamHttpStatus(info);
   const message = error.message;
   if (info === "usageLimitExceeded" || info === "rateLimitExceeded" || status === 429) {
-    const retry = secondsUntilReset(rateLimits, nowMs) ?? DEFAULT_RATE_LIMIT_RETRY_SECONDS;
-    return new BackendError("rate_limited", message, retry);
+    const reset = secondsUntilReset(rateLimits, nowMs);
+    if (reset === undefined) return new BackendError("rate_limited", message, DEFAULT_RATE_LIMIT_RETRY_SECONDS);
+    const resetsAt = new Date(nowMs + reset * 1000).toISOString();
+    return new BackendError("rate_limited", `${message} The limit resets at ${resetsAt}.`, reset);
   }
   if (info === "contextWindowExceeded") return new BackendError("context_too_long", message);
   if (info === "modelNotFound") return new BackendError("model_not_found", message);

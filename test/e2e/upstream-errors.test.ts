@@ -35,16 +35,25 @@ test("an upstream 429 becomes 429 upstream_rate_limit promptly, with Retry-After
   assert.ok(Date.now() - started < 4000, "no minutes of hidden retries");
 });
 
-test("a ChatGPT usage limit becomes 429 upstream_rate_limit", async () => {
+test("a ChatGPT usage limit becomes 429 upstream_rate_limit with Retry-After until the reported reset", async () => {
   const resetsAt = Math.floor(Date.now() / 1000) + 3600;
   e2e.upstream.behave({
     status: 429,
+    // The rate-limit headers the ChatGPT backend sends; Codex turns them into its rate-limit snapshot.
+    headers: {
+      "x-codex-primary-used-percent": "100",
+      "x-codex-primary-window-minutes": "300",
+      "x-codex-primary-reset-at": String(resetsAt),
+    },
     errorBody: { error: { type: "usage_limit_reached", message: "The usage limit has been reached", plan_type: "plus", resets_at: resetsAt, resets_in_seconds: 3600 } },
   });
   const res = await chat();
   assert.equal(res.status, 429);
-  assert.equal(((await res.json()) as ErrorBody).error.code, "upstream_rate_limit");
-  assert.ok(Number(res.headers.get("retry-after")) > 0);
+  const body = (await res.json()) as ErrorBody;
+  assert.equal(body.error.code, "upstream_rate_limit");
+  const retryAfter = Number(res.headers.get("retry-after"));
+  assert.ok(retryAfter > 3500 && retryAfter <= 3600, `Retry-After ${retryAfter}`);
+  assert.ok(body.error.message.includes(new Date(resetsAt * 1000).toISOString().slice(0, 16)), body.error.message);
 });
 
 test("a context window overflow becomes 400 context_length_exceeded", async () => {
