@@ -52,6 +52,7 @@ export class AppServerBackend implements Backend {
   /** Active turns by thread id; notifications are routed here. */
   readonly #sinks = new Map<string, TurnSink>();
   #rateLimits: RateLimitSnapshot | undefined;
+  #configuredModel: string | undefined;
 
   constructor(options: AppServerBackendOptions) {
     this.#o = options;
@@ -96,6 +97,10 @@ export class AppServerBackend implements Backend {
 
   binaryVersion(): Promise<string> {
     return readBinaryVersion(this.#o.bin, this.#o.env);
+  }
+
+  configuredModel(): string | undefined {
+    return this.#configuredModel;
   }
 
   async readAccount(): Promise<AccountStatus> {
@@ -188,7 +193,9 @@ export class AppServerBackend implements Backend {
 
   async #startThread(client: JsonRpcClient): Promise<string> {
     const params = { cwd: this.#o.workDir, sandbox: "read-only", approvalPolicy: "never", ephemeral: true, baseInstructions: BASE_INSTRUCTIONS };
-    return rpc(client.request("thread/start", params, RPC_TIMEOUT_MS).then((r) => parseResult(threadStartResult, r).thread.id));
+    const started = await rpc(client.request("thread/start", params, RPC_TIMEOUT_MS).then((r) => parseResult(threadStartResult, r)));
+    this.#configuredModel = started.model;
+    return started.thread.id;
   }
 
   #failAll(): void {

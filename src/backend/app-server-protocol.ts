@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** Schemas for the parts of the pinned app-server protocol the adapter reads (see docs/codex-protocol.md). */
 
-export const threadStartResult = z.object({ thread: z.object({ id: z.string() }) });
+export const threadStartResult = z.object({ thread: z.object({ id: z.string() }), model: z.string() });
 export const turnStartResult = z.object({ turn: z.object({ id: z.string() }) });
 
 export const codexErrorInfo = z.union([z.string(), z.record(z.string(), z.unknown())]).nullable();

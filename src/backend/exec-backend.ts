@@ -81,6 +81,10 @@ export class ExecBackend implements Backend {
     return Promise.resolve([]);
   }
 
+  configuredModel(): string | undefined {
+    return undefined;
+  }
+
   async *chat(request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
     const args = [
       "exec",

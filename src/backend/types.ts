@@ -63,6 +63,8 @@ export interface Backend {
   /** Runs one chat turn; errors surface as BackendError from the iterator. */
   chat(request: ChatTurnRequest): AsyncIterable<ChatEvent>;
   listModels(): Promise<readonly ModelInfo[]>;
+  /** The model Codex runs when a request names none (from the operator's config), once known. */
+  configuredModel(): string | undefined;
   readAccount(): Promise<AccountStatus>;
   /** The version the running binary reports, e.g. "0.169.0". */
   binaryVersion(): Promise<string>;

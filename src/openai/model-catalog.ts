@@ -30,8 +30,9 @@ export class ModelCatalog {
   }
 
   /**
-   * The effort to ask for, or undefined to leave Codex's default. "none"/"minimal" ask for the
-   * least the model offers; an effort the model does not list is dropped rather than refused.
+   * The effort to ask for, or undefined to leave Codex's default, judged against the model that
+   * will answer. "none"/"minimal" ask for the least the model offers; an effort the model does
+   * not list (or a model missing from the catalog) drops it rather than refusing the request.
    */
   async effortFor(upstreamId: string | undefined, requested: string | undefined): Promise<string | undefined> {
     if (!requested) return undefined;
@@ -41,7 +42,8 @@ export class ModelCatalog {
     } catch {
       return undefined;
     }
-    const model = models.find((m) => (upstreamId ? m.id === upstreamId : m.isDefault));
+    const target = upstreamId ?? this.#backend.configuredModel();
+    const model = models.find((m) => (target ? m.id === target : m.isDefault));
     const efforts = model?.reasoningEfforts ?? [];
     if (efforts.includes(requested)) return requested;
     if (requested === "none" || requested === "minimal") return efforts[0];

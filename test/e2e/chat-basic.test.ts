@@ -111,3 +111,16 @@ test("prompts, answers and the bearer key never appear in the logs", async () =>
     assert.ok(!logs.includes(secret), `logs must not contain ${secret.slice(0, 12)}…`);
   }
 });
+
+test("a catalog model and a supported reasoning_effort reach the upstream request", async () => {
+  const models = (await (await fetch(`${e2e.baseURL}/models`, { headers: authHeaders() })).json()) as { data: { id: string }[] };
+  const model = models.data.map((m) => m.id).find((id) => id !== "codex-cli-default");
+  assert.ok(model, "the live catalog lists a model");
+  e2e.upstream.behave({ deltas: ["ok"] });
+  const seen = e2e.upstream.requests.length;
+  const res = await post({ model, reasoning_effort: "high", messages: [{ role: "user", content: "think hard" }] });
+  assert.equal(res.status, 200);
+  const sent = e2e.upstream.requests.slice(seen).find((r) => r.path.endsWith("/responses"));
+  assert.equal(sent?.body.model, model);
+  assert.equal(sent?.body.reasoning?.effort, "high");
+});

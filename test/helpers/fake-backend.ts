@@ -114,6 +114,13 @@ export class FakeBackend implements Backend {
     return this.models instanceof Error ? Promise.reject(this.models) : Promise.resolve(this.models);
   }
 
+  /** What configuredModel() answers (Codex's model from the operator's config), if set. */
+  configured: string | undefined = undefined;
+
+  configuredModel(): string | undefined {
+    return this.configured;
+  }
+
   readAccount(): Promise<AccountStatus> {
     return this.account instanceof Error ? Promise.reject(this.account) : Promise.resolve(this.account);
   }

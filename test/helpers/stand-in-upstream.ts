@@ -31,6 +31,7 @@ export interface ReceivedRequest {
     input?: { type: string; role?: string; content?: { type: string; text?: string }[] }[];
     tools?: { type: string; name?: string }[];
     instructions?: string;
+    reasoning?: { effort?: string };
   };
 }
 

@@ -73,6 +73,14 @@ describe("reasoning effort mapping", () => {
     });
   }
 
+  test("the alias is judged against the model Codex is configured with, not the catalog default", async () => {
+    const t = createTestApp();
+    t.backend.configured = "gpt-5.5-mini";
+    await t.chat(chatBody({ model: "codex-cli-default", reasoning_effort: "high" }));
+    await t.chat(chatBody({ model: "codex-cli-default", reasoning_effort: "minimal" }));
+    assert.deepEqual(t.backend.turns.map((turn) => turn.reasoningEffort), [undefined, "minimal"]);
+  });
+
   test("no reasoning_effort leaves Codex's default", async () => {
     const t = createTestApp();
     await t.chat(chatBody());
