@@ -101,6 +101,11 @@ test("the upstream request offers the model no shell, file, web or patch tools",
   assert.deepEqual(tools.filter((t) => forbidden.test(t)), [], `tools offered: ${tools.join(", ")}`);
 });
 
+test("without a ChatGPT login Codex tries to reach nothing beyond the stand-in", () => {
+  assert.ok(e2e.upstream.requests.length > 0);
+  assert.deepEqual([...e2e.egress.attempts.keys()], []);
+});
+
 test("prompts, answers and the bearer key never appear in the logs", async () => {
   e2e.upstream.behave({ deltas: ["SECRET-ANSWER-", "PAYLOAD"] });
   const res = await post({ messages: [{ role: "user", content: "SECRET-PROMPT-PAYLOAD" }] });

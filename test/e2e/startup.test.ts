@@ -3,16 +3,22 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, test } from "node:test";
+import { after, before, test } from "node:test";
 import { resolveCodexBinary } from "../../src/backend/codex-binary.ts";
-import { waitFor } from "../helpers/e2e-service.ts";
+import { codexTestEnv, waitFor } from "../helpers/e2e-service.ts";
+import { startEgressGuard, type EgressGuard } from "../helpers/egress-guard.ts";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
-after(() => {
+let egress: EgressGuard;
+before(async () => {
+  egress = await startEgressGuard();
+});
+after(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  await egress.close();
 });
 
 function tempDir(): string {
@@ -32,7 +38,7 @@ function startMain(env: Record<string, string>): Started {
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: repo,
-    env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), PORT: "0", ...env },
+    env: { ...codexTestEnv(tmpdir(), egress), PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);

@@ -4,6 +4,7 @@ import path from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { startService, type Service } from "../../src/service.ts";
+import { startEgressGuard, type EgressGuard } from "./egress-guard.ts";
 import { standInCodexConfig, startStandInUpstream, type StandInUpstream } from "./stand-in-upstream.ts";
 
 export const TEST_API_KEY = "e2e-test-key-Zq8wX2vN7mK4pR9tY3bL6cH1";
@@ -11,6 +12,8 @@ export const TEST_API_KEY = "e2e-test-key-Zq8wX2vN7mK4pR9tY3bL6cH1";
 export interface E2E {
   readonly service: Service;
   readonly upstream: StandInUpstream;
+  /** Where Codex's attempts to reach anything besides 127.0.0.1 end (refused and counted). */
+  readonly egress: EgressGuard;
   /** Base URL for OpenAI clients, ending in /v1. */
   readonly baseURL: string;
   readonly dataDir: string;
@@ -31,6 +34,7 @@ export interface E2EOptions {
 /** The real service, real pinned Codex binary and a stand-in upstream, all on 127.0.0.1. */
 export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const upstream = await startStandInUpstream();
+  const egress = await startEgressGuard();
   const dataDir = mkdtempSync(path.join(tmpdir(), "ccp-e2e-"));
   const codexHome = path.join(dataDir, "codex-home");
   const env = {
@@ -48,18 +52,34 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   for (const [name, content] of Object.entries(options.codexHomeFiles ?? {})) {
     writeFileSync(path.join(codexHome, name), content, { mode: 0o600 });
   }
-  const service = await startService(config, { PATH: process.env.PATH, HOME: dataDir }, createLogger("debug", (l) => logs.push(l)));
+  const service = await startService(config, codexTestEnv(dataDir, egress), createLogger("debug", (l) => logs.push(l)));
   return {
     service,
     upstream,
+    egress,
     baseURL: `${service.url}/v1`,
     dataDir,
     logs,
     async close() {
       await service.stop(0);
       await upstream.close();
+      await egress.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The environment the Codex children inherit in tests: every connection except to 127.0.0.1
+ * goes through the refusing egress guard, so no test ever reaches beyond this machine.
+ */
+export function codexTestEnv(home: string, egress: EgressGuard): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    HTTPS_PROXY: egress.url,
+    HTTP_PROXY: egress.url,
+    NO_PROXY: "127.0.0.1,localhost",
   };
 }
 

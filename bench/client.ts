@@ -1,0 +1,155 @@
+/** Plain-fetch client for the adapter: every request has a timeout, nothing leaves 127.0.0.1. */
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface Target {
+  readonly url: string;
+  readonly apiKey: string;
+}
+
+export interface Outcome {
+  readonly ok: boolean;
+  readonly ms: number;
+  /** HTTP status, or 0 when the request failed before a response. */
+  readonly status: number;
+  readonly problem: string | undefined;
+}
+
+export interface StreamOutcome extends Outcome {
+  /** From request start to the first chunk with non-empty `delta.content`; undefined if none came. */
+  readonly ttftMs: number | undefined;
+  readonly contentDeltas: number;
+  readonly text: string;
+}
+
+const PROMPT = { messages: [{ role: "user", content: "Say hello to the benchmark." }] };
+
+function headers(apiKey: string): Record<string, string> {
+  return { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.name === "TimeoutError" ? "timed out" : `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** `choices[0].message.content` (non-streaming) or `choices[0].delta.content` (a chunk). */
+function choiceText(body: unknown, key: "message" | "delta"): string | undefined {
+  if (!isRecord(body) || !Array.isArray(body.choices)) return undefined;
+  const choice: unknown = body.choices[0];
+  if (!isRecord(choice)) return undefined;
+  const part = choice[key];
+  if (!isRecord(part)) return undefined;
+  return typeof part.content === "string" ? part.content : undefined;
+}
+
+function errorMessage(body: unknown): string | undefined {
+  if (!isRecord(body) || !isRecord(body.error)) return undefined;
+  return typeof body.error.message === "string" ? body.error.message : "error";
+}
+
+/** One non-streaming chat completion. */
+export async function completion(target: Target): Promise<Outcome> {
+  const started = performance.now();
+  try {
+    const res = await fetch(`${target.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: headers(target.apiKey),
+      body: JSON.stringify(PROMPT),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const body: unknown = await res.json();
+    const ms = performance.now() - started;
+    const text = choiceText(body, "message");
+    if (res.status === 200 && text) return { ok: true, ms, status: res.status, problem: undefined };
+    return { ok: false, ms, status: res.status, problem: errorMessage(body) ?? "no content in the answer" };
+  } catch (err) {
+    return { ok: false, ms: performance.now() - started, status: 0, problem: describe(err) };
+  }
+}
+
+/** One streaming chat completion, read to the end; counts the content deltas. */
+export async function streamingCompletion(target: Target): Promise<StreamOutcome> {
+  const started = performance.now();
+  let ttftMs: number | undefined;
+  let contentDeltas = 0;
+  let text = "";
+  let problem: string | undefined;
+  let sawDone = false;
+  let status = 0;
+  try {
+    const res = await fetch(`${target.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: headers(target.apiKey),
+      body: JSON.stringify({ ...PROMPT, stream: true }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    status = res.status;
+    if (res.status !== 200 || !res.body) {
+      const body: unknown = await res.json().catch(() => undefined);
+      problem = errorMessage(body) ?? `HTTP ${res.status}`;
+    } else {
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let boundary: number;
+        while ((boundary = buffer.indexOf("\n\n")) >= 0) {
+          const event = buffer.slice(0, boundary);
+          buffer = buffer.slice(boundary + 2);
+          for (const line of event.split("\n")) {
+            if (!line.startsWith("data:")) continue; // comments are keep-alives
+            const data = line.slice(5).trim();
+            if (data === "[DONE]") {
+              sawDone = true;
+              continue;
+            }
+            let chunk: unknown;
+            try {
+              chunk = JSON.parse(data);
+            } catch {
+              problem ??= "a chunk was not JSON";
+              continue;
+            }
+            const delta = choiceText(chunk, "delta");
+            if (delta) {
+              ttftMs ??= performance.now() - started;
+              contentDeltas += 1;
+              text += delta;
+            }
+            const error = errorMessage(chunk);
+            if (error) problem ??= error;
+          }
+        }
+      }
+      if (!sawDone) problem ??= "the stream ended without [DONE]";
+    }
+  } catch (err) {
+    problem ??= describe(err);
+  }
+  const ms = performance.now() - started;
+  return { ok: problem === undefined && contentDeltas > 0, ms, status, problem, ttftMs, contentDeltas, text };
+}
+
+/** Polls GET /healthz until it answers 200; false when `timeoutMs` passes first. */
+export async function waitHealthy(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.status === 200) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+/**
+ * Messages between bench/run.ts and the service worker it forks (one worker per backend,
+ * so each adapter has its own process, event loop and resident memory).
+ */
+export const parentMessage = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("start"),
+    /** The adapter's own environment, handed to loadConfig as an object. */
+    env: z.record(z.string(), z.string()),
+    /** The parent environment startService filters for the Codex child. */
+    childEnv: z.record(z.string(), z.string()),
+  }),
+  z.object({ type: z.literal("stats") }),
+  z.object({ type: z.literal("stop") }),
+]);
+export type ParentMessage = z.infer<typeof parentMessage>;
+
+export const workerMessage = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready"), url: z.string(), codexPid: z.number().nullable() }),
+  z.object({
+    type: z.literal("stats"),
+    rssBytes: z.number(),
+    maxRssBytes: z.number(),
+    heapUsedBytes: z.number(),
+    codexPid: z.number().nullable(),
+    codexRestarts: z.number().nullable(),
+  }),
+  z.object({ type: z.literal("stopped") }),
+  z.object({ type: z.literal("error"), message: z.string() }),
+]);
+export type WorkerMessage = z.infer<typeof workerMessage>;

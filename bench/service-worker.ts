@@ -1,0 +1,79 @@
+/**
+ * Forked by bench/run.ts: runs one real adapter (startService with the real Codex binary)
+ * in its own process and answers the parent's questions over IPC.
+ */
+import { AppServerBackend } from "../src/backend/app-server-backend.ts";
+import type { Backend } from "../src/backend/types.ts";
+import { loadConfig } from "../src/config.ts";
+import { createLogger } from "../src/core/logger.ts";
+import { startService, type Service } from "../src/service.ts";
+import { parentMessage, type WorkerMessage } from "./protocol.ts";
+
+let service: Service | undefined;
+let stopping = false;
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+/** The long-lived Codex child's pid and restarts; only the app-server backend has one. */
+function codexChild(backend: Backend): { pid: number | null; restarts: number | null } {
+  if (backend instanceof AppServerBackend) {
+    const child = backend.child;
+    return { pid: child.pid ?? null, restarts: child.restarts };
+  }
+  return { pid: null, restarts: null };
+}
+
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await service?.stop(0);
+  } finally {
+    send({ type: "stopped" });
+    process.disconnect?.();
+    // give the IPC channel a moment to flush, then leave even if a handle lingers
+    setTimeout(() => process.exit(0), 200).unref();
+  }
+}
+
+process.on("message", (raw: unknown) => {
+  const parsed = parentMessage.safeParse(raw);
+  if (!parsed.success) {
+    send({ type: "error", message: "unexpected message from the bench" });
+    return;
+  }
+  const message = parsed.data;
+  switch (message.type) {
+    case "start":
+      if (service) return;
+      (async () => {
+        const config = loadConfig(message.env);
+        service = await startService(config, message.childEnv, createLogger(config.logLevel));
+        send({ type: "ready", url: service.url, codexPid: codexChild(service.backend).pid });
+      })().catch((err: unknown) => {
+        send({ type: "error", message: err instanceof Error ? err.message : String(err) });
+      });
+      return;
+    case "stats": {
+      const memory = process.memoryUsage();
+      const child = service ? codexChild(service.backend) : { pid: null, restarts: null };
+      send({
+        type: "stats",
+        rssBytes: memory.rss,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        heapUsedBytes: memory.heapUsed,
+        codexPid: child.pid,
+        codexRestarts: child.restarts,
+      });
+      return;
+    }
+    case "stop":
+      void stop();
+      return;
+  }
+});
+
+// The bench went away (crashed or was killed): do not leave Codex running.
+process.on("disconnect", () => void stop());
