@@ -4,23 +4,19 @@ import { BackendError } from "./backend-error.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import {
   accountReadResult,
-  agentMessageDelta,
   authStatusResult,
-  errorNotification,
   modelListResult,
   rateLimitsUpdated,
-  reasoningDelta,
   threadStartResult,
-  tokenUsageUpdated,
-  turnCompleted,
   turnStartResult,
   type RateLimitSnapshot,
 } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
-import { mapTurnError, upstreamHttpStatus } from "./codex-error-map.ts";
 import { BASE_INSTRUCTIONS, hardeningArgs } from "./codex-hardening.ts";
 import { describeAccount, describeAuthStatus } from "./account-status.ts";
-import { RpcClosedError, RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
+import { RpcError, type JsonRpcClient } from "./jsonrpc-client.ts";
+import { CRASHED_MESSAGE, parseResult, rpc } from "./rpc-call.ts";
+import { applyTurnNotification } from "./turn-notifications.ts";
 import { ThreadPool } from "./thread-pool.ts";
 import { historyItems } from "./history-items.ts";
 import { TurnSink } from "./turn-sink.ts";
@@ -200,7 +196,7 @@ export class AppServerBackend implements Backend {
 
   #failAll(): void {
     this.#threads.clear();
-    const crashed = new BackendError("crashed", "Codex stopped while answering this request and is restarting; retry it.");
+    const crashed = new BackendError("crashed", CRASHED_MESSAGE);
     for (const sink of this.#sinks.values()) sink.fail(crashed);
     this.#sinks.clear();
   }
@@ -221,61 +217,14 @@ export class AppServerBackend implements Backend {
     const threadId = (params as { threadId?: unknown } | null)?.threadId;
     const sink = typeof threadId === "string" ? this.#sinks.get(threadId) : undefined;
     if (!sink || sink.finished) return;
+    let endNow: BackendError | undefined;
     try {
-      this.#routeTurnNotification(sink, threadId as string, method, params);
+      endNow = applyTurnNotification(sink, method, params, this.#rateLimits, this.#now());
     } catch {
       this.#o.logger.warn("codex protocol error", { problem: `unexpected ${method} payload` });
-      this.#failTurn(sink, threadId as string, new BackendError("upstream", "Codex sent a message this adapter does not understand"));
+      endNow = new BackendError("upstream", "Codex sent a message this adapter does not understand");
     }
-  }
-
-  /** Throws when a payload does not match the pinned protocol. */
-  #routeTurnNotification(sink: TurnSink, threadId: string, method: string, params: unknown): void {
-    switch (method) {
-      case "item/agentMessage/delta": {
-        const p = agentMessageDelta.parse(params);
-        sink.events.push({ type: "text", delta: p.delta });
-        break;
-      }
-      case "item/reasoning/textDelta":
-      case "item/reasoning/summaryTextDelta": {
-        const p = reasoningDelta.parse(params);
-        sink.events.push({ type: "reasoning", delta: p.delta });
-        break;
-      }
-      case "thread/tokenUsage/updated": {
-        const t = tokenUsageUpdated.parse(params).tokenUsage.total;
-        sink.usage = {
-          inputTokens: t.inputTokens,
-          cachedInputTokens: t.cachedInputTokens,
-          outputTokens: t.outputTokens,
-          reasoningOutputTokens: t.reasoningOutputTokens,
-          totalTokens: t.totalTokens,
-        };
-        break;
-      }
-      case "error": {
-        const p = errorNotification.parse(params);
-        // Codex retries upstream 429s itself for minutes; the client is better served by a prompt 429.
-        if (p.willRetry && upstreamHttpStatus(p.error.codexErrorInfo) !== 429) break;
-        if (p.willRetry) {
-          this.#failTurn(sink, threadId, mapTurnError(p.error, this.#rateLimits, this.#now()));
-        } else {
-          sink.lastError = p.error;
-        }
-        break;
-      }
-      case "turn/completed": {
-        const { turn } = turnCompleted.parse(params);
-        if (turn.status === "completed") sink.complete();
-        else if (turn.status === "interrupted") sink.fail(new BackendError("interrupted", "the turn was interrupted"));
-        else {
-          const error = turn.error ?? sink.lastError ?? { message: "Codex reported a failed turn" };
-          sink.fail(mapTurnError(error, this.#rateLimits, this.#now()));
-        }
-        break;
-      }
-    }
+    if (endNow) this.#failTurn(sink, threadId as string, endNow);
   }
 
   #failTurn(sink: TurnSink, threadId: string, error: BackendError): void {
@@ -292,24 +241,4 @@ export class AppServerBackend implements Backend {
   #now(): number {
     return (this.#o.now ?? Date.now)();
   }
-}
-
-/** Turns RPC and protocol failures into backend terms, so the HTTP layer never sees a raw RPC error. */
-async function rpc<T>(pending: Promise<T>): Promise<T> {
-  try {
-    return await pending;
-  } catch (err) {
-    if (err instanceof BackendError) throw err;
-    if (err instanceof RpcClosedError) throw new BackendError("crashed", "Codex stopped while answering this request and is restarting; retry it.");
-    if (err instanceof RpcTimeoutError) throw new BackendError("unavailable", "Codex did not answer in time");
-    if (err instanceof RpcError) throw new BackendError("upstream", `Codex refused the request (${err.message})`);
-    throw err;
-  }
-}
-
-/** Parses a response of the pinned protocol; a mismatch is reported as an upstream failure, not a crash. */
-function parseResult<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new BackendError("upstream", "Codex answered in a shape this adapter does not understand");
-  return parsed.data;
 }

@@ -7,7 +7,6 @@ import type {
   BackendHealth,
   ChatEvent,
   ChatTurnRequest,
-  HistoryMessage,
   ModelInfo,
   TokenUsage,
 } from "../../src/backend/types.ts";
@@ -24,13 +23,7 @@ export type TurnStep =
   | { readonly hang: true; readonly thenThrow?: Error };
 
 /** What the fake saw for one chat turn. */
-export interface RecordedTurn {
-  readonly model: string | undefined;
-  readonly instructions: string | undefined;
-  readonly history: readonly HistoryMessage[];
-  readonly input: string;
-  readonly reasoningEffort: string | undefined;
-  readonly signal: AbortSignal;
+export interface RecordedTurn extends ChatTurnRequest {
   /** Whether the turn's AbortSignal fired (read at any time). */
   readonly aborted: boolean;
   /** Whether the iterator finished (normally, by error, or by abort). */

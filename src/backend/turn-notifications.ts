@@ -1,0 +1,62 @@
+import { BackendError } from "./backend-error.ts";
+import {
+  agentMessageDelta,
+  errorNotification,
+  reasoningDelta,
+  tokenUsageUpdated,
+  turnCompleted,
+  type RateLimitSnapshot,
+} from "./app-server-protocol.ts";
+import { mapTurnError, upstreamHttpStatus } from "./codex-error-map.ts";
+import type { TurnSink } from "./turn-sink.ts";
+
+/**
+ * Applies one turn-scoped notification to its turn. Returns an error when the turn must end
+ * now (the caller interrupts it in Codex); throws when the payload does not match the pinned protocol.
+ */
+export function applyTurnNotification(
+  sink: TurnSink,
+  method: string,
+  params: unknown,
+  rateLimits: RateLimitSnapshot | undefined,
+  nowMs: number,
+): BackendError | undefined {
+  switch (method) {
+    case "item/agentMessage/delta":
+      sink.events.push({ type: "text", delta: agentMessageDelta.parse(params).delta });
+      return undefined;
+    case "item/reasoning/textDelta":
+    case "item/reasoning/summaryTextDelta":
+      sink.events.push({ type: "reasoning", delta: reasoningDelta.parse(params).delta });
+      return undefined;
+    case "thread/tokenUsage/updated": {
+      const t = tokenUsageUpdated.parse(params).tokenUsage.total;
+      sink.usage = {
+        inputTokens: t.inputTokens,
+        cachedInputTokens: t.cachedInputTokens,
+        outputTokens: t.outputTokens,
+        reasoningOutputTokens: t.reasoningOutputTokens,
+        totalTokens: t.totalTokens,
+      };
+      return undefined;
+    }
+    case "error": {
+      const p = errorNotification.parse(params);
+      if (!p.willRetry) {
+        sink.lastError = p.error; // turn/completed with status failed follows
+        return undefined;
+      }
+      // Codex retries upstream 429s itself for minutes; the client is better served by a prompt 429.
+      return upstreamHttpStatus(p.error.codexErrorInfo) === 429 ? mapTurnError(p.error, rateLimits, nowMs) : undefined;
+    }
+    case "turn/completed": {
+      const { turn } = turnCompleted.parse(params);
+      if (turn.status === "completed") sink.complete();
+      else if (turn.status === "interrupted") sink.fail(new BackendError("interrupted", "the turn was interrupted"));
+      else sink.fail(mapTurnError(turn.error ?? sink.lastError ?? { message: "Codex reported a failed turn" }, rateLimits, nowMs));
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
