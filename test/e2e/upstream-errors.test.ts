@@ -76,6 +76,27 @@ test("an unknown model becomes 404 model_not_found", async () => {
   assert.equal(((await res.json()) as ErrorBody).error.code, "model_not_found");
 });
 
+test("an upstream 401 (login expired or revoked), once Codex's own retries give up, becomes 503 asking to sign in again", async () => {
+  // Codex retries a 401 for about 6 s (for a ChatGPT login that is where it refreshes its token),
+  // so this needs a longer request timeout than the rest of the file.
+  const patient = await startE2E({ env: { CODEX_REQUEST_TIMEOUT_SECONDS: "30" } });
+  try {
+    await waitHealthy(patient);
+    patient.upstream.behave({ status: 401, errorBody: { error: { type: "invalid_request_error", code: "invalid_api_key", message: "token expired" } } });
+    const res = await fetch(`${patient.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: authHeaders(),
+      body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
+    });
+    assert.equal(res.status, 503);
+    const body = (await res.json()) as ErrorBody;
+    assert.equal(body.error.code, "codex_login_required");
+    assert.match(body.error.message, /sign in again/);
+  } finally {
+    await patient.close();
+  }
+});
+
 test("a streaming request whose upstream fails before any token gets a plain HTTP error, not a stream", async () => {
   e2e.upstream.behave({ status: 429, errorBody: { error: { type: "rate_limit_exceeded", message: "Rate limit reached" } } });
   const res = await chat({ stream: true });

@@ -88,3 +88,19 @@ describe("createLogger", () => {
     assert.deepEqual(lines, []);
   });
 });
+
+describe("clients that leave", () => {
+  test("a client that disconnects mid-turn is logged as 499, not as an adapter error", async () => {
+    const backend = new FakeBackend().script({ hang: true });
+    const t = createTestApp({ backend });
+    const controller = new AbortController();
+    const pending = t.chat(chatBody(), { signal: controller.signal });
+    await backend.waitForTurns(1);
+    controller.abort();
+    assert.equal((await pending).status, 499);
+    const lines = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.filter((l) => l.msg === "request").map((l) => l.status), [499]);
+    assert.equal(lines.filter((l) => l.level === "error").length, 0);
+    assert.equal(t.limiter.stats().active, 0);
+  });
+});

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { stream } from "hono/streaming";
 import type { ChatEvent } from "../../backend/types.ts";
-import { ClientGoneError, TimeoutError, UnavailableError } from "../../errors.ts";
+import { ApiError, ClientGoneError, TimeoutError, UnavailableError } from "../../errors.ts";
 import { ChunkBuilder, type CompletionMeta } from "../../openai/chat-chunks.ts";
 import { collectCompletion } from "../../openai/chat-completion.ts";
 import { chatRequestSchema } from "../../openai/chat-request.ts";
@@ -45,9 +45,11 @@ export function chatRoutes(deps: AppDeps): Hono {
       clientSignal.removeEventListener("abort", onClientGone);
       release();
     };
-    /** The error to report: the abort reason (timeout) wins over what the aborted turn threw. */
-    const failure = (err: unknown) => {
-      const apiError = toApiError(controller.signal.aborted ? controller.signal.reason : err);
+    /** The error to report: the abort reason (timeout, client gone) wins over what the aborted turn threw. */
+    const failure = (err: unknown): ApiError | ClientGoneError => {
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
+      if (reason instanceof ClientGoneError) return reason;
+      const apiError = toApiError(reason);
       if (apiError.code === "codex_login_required") void readiness.refresh(); // the login may have expired
       return apiError;
     };
@@ -116,7 +118,7 @@ interface StreamArgs {
   includeUsage: boolean;
   keepAliveMs: number;
   onClientGone: () => void;
-  failure: (err: unknown) => ReturnType<typeof toApiError>;
+  failure: (err: unknown) => ApiError | ClientGoneError;
   finish: () => void;
 }
 
@@ -141,7 +143,8 @@ function streamCompletion(c: Context, a: StreamArgs): Response {
       if (a.includeUsage) await sse.data(a.chunks.usage(usage));
       await sse.done();
     } catch (err) {
-      if (!sse.aborted) await sse.data(a.failure(err).toBody());
+      const error = a.failure(err);
+      if (error instanceof ApiError && !sse.aborted) await sse.data(error.toBody());
     } finally {
       sse.stop();
       a.finish();
