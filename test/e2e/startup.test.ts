@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { resolveCodexBinary } from "../../src/backend/codex-binary.ts";
-import { codexTestEnv, waitFor } from "../helpers/e2e-service.ts";
-import { startEgressGuard, type EgressGuard } from "../helpers/egress-guard.ts";
+import { waitFor } from "../helpers/e2e-service.ts";
+import { codexTestEnv, startEgressGuard, type EgressGuard } from "../helpers/egress-guard.ts";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const dirs: string[] = [];

@@ -4,7 +4,7 @@ import path from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { startService, type Service } from "../../src/service.ts";
-import { startEgressGuard, type EgressGuard } from "./egress-guard.ts";
+import { codexTestEnv, startEgressGuard, type EgressGuard } from "./egress-guard.ts";
 import { standInCodexConfig, startStandInUpstream, type StandInUpstream } from "./stand-in-upstream.ts";
 
 export const TEST_API_KEY = "e2e-test-key-Zq8wX2vN7mK4pR9tY3bL6cH1";
@@ -66,20 +66,6 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       await egress.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
-  };
-}
-
-/**
- * The environment the Codex children inherit in tests: every connection except to 127.0.0.1
- * goes through the refusing egress guard, so no test ever reaches beyond this machine.
- */
-export function codexTestEnv(home: string, egress: EgressGuard): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "",
-    HOME: home,
-    HTTPS_PROXY: egress.url,
-    HTTP_PROXY: egress.url,
-    NO_PROXY: "127.0.0.1,localhost",
   };
 }
 

@@ -50,6 +50,20 @@ export async function startEgressGuard(refuseAfterMs = 0): Promise<EgressGuard> 
   };
 }
 
+/**
+ * The environment the Codex children inherit in tests and the benchmark: every connection
+ * except to 127.0.0.1 goes through the refusing egress guard, so nothing reaches beyond this machine.
+ */
+export function codexTestEnv(home: string, egress: EgressGuard): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    HTTPS_PROXY: egress.url,
+    HTTP_PROXY: egress.url,
+    NO_PROXY: "127.0.0.1,localhost",
+  };
+}
+
 function safeHost(target: string): string {
   try {
     return new URL(target).host;
