@@ -14,8 +14,8 @@ import {
 import { readBinaryVersion } from "./codex-binary.ts";
 import { BASE_INSTRUCTIONS, hardeningArgs } from "./codex-hardening.ts";
 import { describeAccount, describeAuthStatus } from "./account-status.ts";
-import { RpcError, type JsonRpcClient } from "./jsonrpc-client.ts";
-import { CRASHED_MESSAGE, parseResult, rpc } from "./rpc-call.ts";
+import { RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
+import { CRASHED_MESSAGE, parseResult, rpc, toBackendError } from "./rpc-call.ts";
 import { applyTurnNotification } from "./turn-notifications.ts";
 import { ThreadPool } from "./thread-pool.ts";
 import { historyItems } from "./history-items.ts";
@@ -36,6 +36,12 @@ export interface AppServerBackendOptions {
 }
 
 const RPC_TIMEOUT_MS = 30_000;
+const ACCOUNT_READ_TIMEOUT_MS = 10_000;
+
+interface StartedThread {
+  readonly client: JsonRpcClient;
+  readonly threadId: string;
+}
 
 type ModelPage = z.infer<typeof modelListResult>;
 
@@ -44,7 +50,7 @@ export class AppServerBackend implements Backend {
   readonly name = "app-server" as const;
   readonly #o: AppServerBackendOptions;
   readonly #supervisor: AppServerSupervisor;
-  readonly #threads: ThreadPool;
+  readonly #threads: ThreadPool<StartedThread>;
   /** Active turns by thread id; notifications are routed here. */
   readonly #sinks = new Map<string, TurnSink>();
   #rateLimits: RateLimitSnapshot | undefined;
@@ -68,8 +74,9 @@ export class AppServerBackend implements Backend {
     });
     this.#threads = new ThreadPool({
       size: options.spareThreads ?? 2,
-      isReady: () => this.#supervisor.state === "ready",
-      startThread: async () => this.#startThread(await this.#client()),
+      isReady: () => this.#supervisor.connected,
+      // Spares start only on a connected child: one queued during a restart would leak into the next child.
+      startThread: async () => this.#startThread(await this.#supervisor.ready(0)),
     });
   }
 
@@ -102,9 +109,10 @@ export class AppServerBackend implements Backend {
   async readAccount(): Promise<AccountStatus> {
     const client = await this.#client();
     const account = await rpc(
-      client.request("account/read", {}, RPC_TIMEOUT_MS).catch((err: unknown) => {
-        // account/read asks the ChatGPT backend about workspaces and fails offline; the local auth state still answers.
-        if (err instanceof RpcError) return undefined;
+      client.request("account/read", {}, ACCOUNT_READ_TIMEOUT_MS).catch((err: unknown) => {
+        // account/read asks the ChatGPT backend about workspaces and fails (or hangs) offline;
+        // the local auth state still answers.
+        if (err instanceof RpcError || err instanceof RpcTimeoutError) return undefined;
         throw err;
       }),
     );
@@ -139,14 +147,16 @@ export class AppServerBackend implements Backend {
 
   async *chat(request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
     const { signal } = request;
-    const client = await this.#client(signal);
-    const threadId = await rpc(this.#threads.take());
+    await this.#client(signal); // wait for a (re)starting child, up to readyWaitMs
+    const { client, threadId } = await rpc(this.#threads.take());
     const sink = new TurnSink();
     this.#sinks.set(threadId, sink);
+    let interruptSent = false;
+    /** Stops the turn in Codex unless Codex already ended it; safe to call more than once. */
     const interrupt = () => {
-      if (sink.turnId && !sink.finished) {
-        client.request("turn/interrupt", { threadId, turnId: sink.turnId }, RPC_TIMEOUT_MS).catch(() => undefined);
-      }
+      if (!sink.turnId || sink.codexEnded || interruptSent) return;
+      interruptSent = true;
+      client.request("turn/interrupt", { threadId, turnId: sink.turnId }, RPC_TIMEOUT_MS).catch(() => undefined);
     };
     const onAbort = () => {
       interrupt();
@@ -156,9 +166,9 @@ export class AppServerBackend implements Backend {
     try {
       signal.throwIfAborted();
       const items = historyItems(request.instructions, request.history);
-      if (items.length) await rpc(client.request("thread/inject_items", { threadId, items }, RPC_TIMEOUT_MS));
+      if (items.length) await this.#local(client.request("thread/inject_items", { threadId, items }, RPC_TIMEOUT_MS));
       signal.throwIfAborted();
-      const started = await rpc(
+      const started = await this.#local(
         client
           .request(
             "turn/start",
@@ -173,13 +183,25 @@ export class AppServerBackend implements Backend {
           .then((r) => parseResult(turnStartResult, r)),
       );
       sink.turnId = started.turn.id;
-      if (signal.aborted) onAbort();
       yield* sink.events;
     } finally {
       signal.removeEventListener("abort", onAbort);
-      interrupt(); // no-op unless the consumer stopped early
+      interrupt(); // whenever the request ends before Codex ended the turn (abort, early 429, protocol error)
       this.#sinks.delete(threadId);
       client.request("thread/unsubscribe", { threadId }, RPC_TIMEOUT_MS).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A call Codex answers locally in milliseconds; no answer within the RPC timeout means the
+   * child hangs, so it is replaced.
+   */
+  async #local<T>(pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (err) {
+      if (err instanceof RpcTimeoutError) this.#supervisor.recycle("Codex stopped answering");
+      throw toBackendError(err);
     }
   }
 
@@ -187,11 +209,11 @@ export class AppServerBackend implements Backend {
     return this.#supervisor.ready(this.#o.readyWaitMs ?? 15_000, signal);
   }
 
-  async #startThread(client: JsonRpcClient): Promise<string> {
+  async #startThread(client: JsonRpcClient): Promise<StartedThread> {
     const params = { cwd: this.#o.workDir, sandbox: "read-only", approvalPolicy: "never", ephemeral: true, baseInstructions: BASE_INSTRUCTIONS };
-    const started = await rpc(client.request("thread/start", params, RPC_TIMEOUT_MS).then((r) => parseResult(threadStartResult, r)));
+    const started = await this.#local(client.request("thread/start", params, RPC_TIMEOUT_MS).then((r) => parseResult(threadStartResult, r)));
     this.#configuredModel = started.model;
-    return started.thread.id;
+    return { client, threadId: started.thread.id };
   }
 
   #failAll(): void {
@@ -224,18 +246,7 @@ export class AppServerBackend implements Backend {
       this.#o.logger.warn("codex protocol error", { problem: `unexpected ${method} payload` });
       endNow = new BackendError("upstream", "Codex sent a message this adapter does not understand");
     }
-    if (endNow) this.#failTurn(sink, threadId as string, endNow);
-  }
-
-  #failTurn(sink: TurnSink, threadId: string, error: BackendError): void {
-    const turnId = sink.turnId;
-    sink.fail(error);
-    if (turnId) {
-      this.#supervisor
-        .ready(0)
-        .then((c) => c.request("turn/interrupt", { threadId, turnId }, RPC_TIMEOUT_MS))
-        .catch(() => undefined);
-    }
+    if (endNow) sink.fail(endNow); // the request's own cleanup then interrupts the turn in Codex
   }
 
   #now(): number {

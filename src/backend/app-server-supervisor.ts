@@ -52,6 +52,11 @@ export class AppServerSupervisor {
     return this.#state === "ready" ? undefined : this.#problem;
   }
 
+  /** Ready and its connection still open (the connection closes a moment before the exit event). */
+  get connected(): boolean {
+    return this.#state === "ready" && this.#client !== undefined && !this.#client.closed;
+  }
+
   get pid(): number | undefined {
     return this.#child?.pid;
   }
@@ -67,7 +72,7 @@ export class AppServerSupervisor {
 
   /** The connected client, waiting for a (re)start in progress up to `timeoutMs`. */
   ready(timeoutMs: number, signal?: AbortSignal): Promise<JsonRpcClient> {
-    if (this.#state === "ready" && this.#client && !this.#client.closed) return Promise.resolve(this.#client);
+    if (this.connected && this.#client) return Promise.resolve(this.#client);
     if (this.#state === "stopped") return Promise.reject(this.#unavailable());
     return new Promise((resolve, reject) => {
       const done = () => {
@@ -113,6 +118,7 @@ export class AppServerSupervisor {
 
   #spawn(): void {
     this.#state = "starting";
+    this.#problem = undefined;
     const startedAt = Date.now();
     const child = spawn(this.#o.bin, ["app-server", ...this.#o.args], {
       cwd: this.#o.cwd,
@@ -127,11 +133,7 @@ export class AppServerSupervisor {
       onProtocolError: (problem) => this.#o.logger.warn("codex protocol error", { problem }),
     });
     this.#client = client;
-    child.once("error", (err) => {
-      this.#problem = `could not start Codex (${err.message})`;
-      client.close();
-    });
-    child.once("exit", (code, signal) => {
+    const gone = (code: number | null, signal: NodeJS.Signals | null) => {
       client.close();
       if (this.#child === child) this.#child = undefined;
       this.#o.onChildExit();
@@ -141,7 +143,13 @@ export class AppServerSupervisor {
       this.#problem ??= `Codex exited (${signal ?? `code ${code}`}) and is restarting`;
       if (lived > STABLE_AFTER_MS) this.#failures = 0;
       this.#scheduleRestart();
+    };
+    child.once("error", (err) => {
+      this.#problem ??= `could not start Codex (${err.message})`;
+      client.close();
+      if (child.pid === undefined) gone(null, null); // never started: no exit event follows
     });
+    child.once("exit", gone);
     void this.#handshake(client, child);
   }
 
@@ -158,7 +166,7 @@ export class AppServerSupervisor {
       client.notify("initialized");
     } catch (err) {
       if (this.#child !== child || this.#state === "stopped") return;
-      this.#problem = `Codex did not complete its handshake (${err instanceof Error ? err.message : "unknown"})`;
+      this.#problem ??= `Codex did not complete its handshake (${err instanceof Error ? err.message : "unknown"})`;
       child.kill("SIGKILL");
       return;
     }
@@ -177,10 +185,7 @@ export class AppServerSupervisor {
     const delay = Math.min(maxMs, baseMs * 2 ** this.#failures * (0.8 + Math.random() * 0.4));
     this.#failures += 1;
     this.#restartTimer = setTimeout(() => {
-      if (this.#state !== "stopped") {
-        this.#problem = undefined;
-        this.#spawn();
-      }
+      if (this.#state !== "stopped") this.#spawn();
     }, delay);
   }
 }

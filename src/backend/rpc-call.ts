@@ -5,15 +5,22 @@ import { RpcClosedError, RpcError, RpcTimeoutError } from "./jsonrpc-client.ts";
 export const CRASHED_MESSAGE = "Codex stopped while answering this request and is restarting; retry it.";
 
 /** Turns RPC and protocol failures into backend terms, so the HTTP layer never sees a raw RPC error. */
+export function toBackendError(err: unknown): unknown {
+  if (err instanceof RpcClosedError) return new BackendError("crashed", CRASHED_MESSAGE);
+  if (err instanceof RpcTimeoutError) return new BackendError("unavailable", "Codex did not answer in time");
+  if (err instanceof RpcError) {
+    // -32001: the app-server's own "overloaded" answer, worth retrying shortly.
+    if (err.code === -32001) return new BackendError("unavailable", "Codex is overloaded; retry shortly");
+    return new BackendError("upstream", `Codex refused the request (${err.message})`);
+  }
+  return err;
+}
+
 export async function rpc<T>(pending: Promise<T>): Promise<T> {
   try {
     return await pending;
   } catch (err) {
-    if (err instanceof BackendError) throw err;
-    if (err instanceof RpcClosedError) throw new BackendError("crashed", CRASHED_MESSAGE);
-    if (err instanceof RpcTimeoutError) throw new BackendError("unavailable", "Codex did not answer in time");
-    if (err instanceof RpcError) throw new BackendError("upstream", `Codex refused the request (${err.message})`);
-    throw err;
+    throw toBackendError(err);
   }
 }
 

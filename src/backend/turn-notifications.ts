@@ -51,6 +51,7 @@ export function applyTurnNotification(
     }
     case "turn/completed": {
       const { turn } = turnCompleted.parse(params);
+      sink.codexEnded = true;
       if (turn.status === "completed") sink.complete();
       else if (turn.status === "interrupted") sink.fail(new BackendError("interrupted", "the turn was interrupted"));
       else sink.fail(mapTurnError(turn.error ?? sink.lastError ?? { message: "Codex reported a failed turn" }, rateLimits, nowMs));

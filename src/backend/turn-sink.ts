@@ -10,6 +10,8 @@ export class TurnSink {
   usage: TokenUsage | undefined;
   /** The last non-retried error Codex reported; `turn/completed` with status failed follows it. */
   lastError: TurnError | undefined;
+  /** Codex sent `turn/completed`: nothing is left to interrupt, whatever the request saw. */
+  codexEnded = false;
 
   get finished(): boolean {
     return this.events.ended;

@@ -27,6 +27,7 @@ export class Readiness {
   #timer: NodeJS.Timeout | undefined;
   #lastProblem: string | undefined;
   #stopped = false;
+  #refreshing: Promise<void> | undefined;
 
   constructor(options: ReadinessOptions) {
     this.#o = options;
@@ -70,14 +71,19 @@ export class Readiness {
     return usable ? undefined : { code: "codex_login_required", message: problem ?? "Codex is not signed in" };
   }
 
-  /** Re-reads the account now (and after auth errors); reschedules the periodic check. */
-  async refresh(): Promise<void> {
+  /** Re-reads the account now (and after auth errors); reschedules the periodic check. Concurrent calls share one read. */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#readAccount().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
+  }
+
+  async #readAccount(): Promise<void> {
     clearTimeout(this.#timer);
     if (this.#o.backend.health().state === "ready") {
       try {
         this.#account = await this.#o.backend.readAccount();
       } catch {
-        this.#account = { usable: false, problem: "Codex did not answer the account check" };
+        // A failed check (child restarting, no answer) says nothing about the login: keep what we knew.
       }
     }
     if (this.#stopped) return;

@@ -10,6 +10,8 @@ import {
   UpstreamRateLimitError,
 } from "../errors.ts";
 
+const DEFAULT_RETRY_AFTER_SECONDS = 30;
+
 /** Maps a failure from the backend (or anything thrown while answering) to the error the client sees. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -17,7 +19,7 @@ export function toApiError(err: unknown): ApiError {
   switch (err.kind) {
     case "rate_limited":
       return new UpstreamRateLimitError(`Upstream rate limit reached (ChatGPT plan usage limit): ${err.message}`, {
-        ...(err.retryAfterSeconds ? { retryAfterSeconds: err.retryAfterSeconds } : {}),
+        retryAfterSeconds: err.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
       });
     case "context_too_long":
       return new ContextLengthError(`This conversation is too long for the model's context window. ${err.message}`, {

@@ -34,7 +34,8 @@ export function chatToTurn(request: ChatRequest, limits: TurnLimits): TurnInput 
       code: "too_many_messages",
     });
   }
-  const texts = messages.map((m, i) => messageText(m, i));
+  // Replayed tool calls count too: their arguments reach the model as text.
+  const texts = messages.map((m, i) => messageText(m, i) || (m.role === "assistant" ? describeToolCalls(m) : ""));
   const total = texts.reduce((sum, t) => sum + t.length, 0);
   if (total > limits.maxTotalTextChars) {
     throw new InvalidRequestError(`Messages are too long: at most ${limits.maxTotalTextChars} characters in all.`, {
@@ -50,7 +51,7 @@ export function chatToTurn(request: ChatRequest, limits: TurnLimits): TurnInput 
     if (m.role === "system" || m.role === "developer") {
       if (text) instructions.push(text);
     } else if (m.role === "assistant") {
-      conversation.push({ role: "assistant", text: text || describeToolCalls(m) });
+      conversation.push({ role: "assistant", text });
     } else if (m.role === "tool" || m.role === "function") {
       conversation.push({ role: "user", text: `Tool result${m.tool_call_id ? ` (${m.tool_call_id})` : ""}:\n${text}` });
     } else {
@@ -78,7 +79,8 @@ function messageText(m: ChatMessage, index: number): string {
       texts.push(part.text);
       continue;
     }
-    const why = UNSUPPORTED_PARTS[part.type] ?? `Content part type '${part.type}' is not supported; send text parts only.`;
+    const known = Object.hasOwn(UNSUPPORTED_PARTS, part.type) ? UNSUPPORTED_PARTS[part.type] : undefined;
+    const why = known ?? `Content part type '${part.type}' is not supported; send text parts only.`;
     throw new InvalidRequestError(why, { param: `messages[${index}].content`, code: "unsupported_content" });
   }
   return texts.join("\n");

@@ -10,17 +10,24 @@ export class ModelCatalog {
   readonly #backend: Backend;
   readonly #upstreamModel: string | undefined;
   #cached: { at: number; models: readonly ModelInfo[] } | undefined;
+  #loading: Promise<readonly ModelInfo[]> | undefined;
 
   constructor(backend: Backend, upstreamModel: string | undefined) {
     this.#backend = backend;
     this.#upstreamModel = upstreamModel;
   }
 
-  async models(now = Date.now()): Promise<readonly ModelInfo[]> {
-    if (this.#cached && now - this.#cached.at < TTL_MS) return this.#cached.models;
-    const models = await this.#backend.listModels();
-    this.#cached = { at: now, models };
-    return models;
+  /** The catalog, cached for a few minutes; concurrent callers share one in-flight read. */
+  models(now = Date.now()): Promise<readonly ModelInfo[]> {
+    if (this.#cached && now - this.#cached.at < TTL_MS) return Promise.resolve(this.#cached.models);
+    this.#loading ??= this.#backend
+      .listModels()
+      .then((models) => {
+        this.#cached = { at: now, models };
+        return models;
+      })
+      .finally(() => (this.#loading = undefined));
+    return this.#loading;
   }
 
   /** The upstream model id for a requested id: the alias (or no model) maps to the operator's choice or Codex's default. */

@@ -140,6 +140,22 @@ describe("refused requests", () => {
     assert.match(json.error.message, /10/);
   });
 
+  test("replayed tool-call arguments count against MAX_TOTAL_TEXT_CHARS", async () => {
+    const call = { id: "c1", type: "function", function: { name: "lookup", arguments: JSON.stringify({ q: "x".repeat(50) }) } };
+    const json = await refused(
+      { messages: [user("a"), { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: "c1", content: "ok" }] },
+      { MAX_TOTAL_TEXT_CHARS: "40" },
+    );
+    assert.equal(json.error.code, "text_too_long");
+  });
+
+  for (const type of ["constructor", "__proto__", "toString"]) {
+    test(`a content part of type ${type} gets the plain "not supported" message`, async () => {
+      const json = await refused({ messages: [{ role: "user", content: [{ type }] }] });
+      assert.equal(json.error.message, `Content part type '${type}' is not supported; send text parts only.`);
+    });
+  }
+
   test("last message from the assistant -> 400 param messages", async () => {
     const json = await refused({ messages: [user("hi"), { role: "assistant", content: "hello" }] });
     assert.equal(json.error.param, "messages");

@@ -14,6 +14,8 @@ import { readJson } from "../read-json.ts";
 import { SseWriter } from "../sse-writer.ts";
 
 
+const STALLED_STREAM_GRACE_MS = 5000;
+
 type First = { kind: "event"; result: IteratorResult<ChatEvent> } | { kind: "pending"; next: Promise<IteratorResult<ChatEvent>> };
 
 export function chatRoutes(deps: AppDeps): Hono {
@@ -82,6 +84,7 @@ export function chatRoutes(deps: AppDeps): Hono {
     }
     return streamCompletion(c, {
       iterator,
+      signal: controller.signal,
       first,
       chunks: new ChunkBuilder(meta),
       includeUsage: body.stream_options?.include_usage === true,
@@ -113,6 +116,8 @@ async function firstEvent(iterator: AsyncIterator<ChatEvent>, waitMs: number): P
 
 interface StreamArgs {
   iterator: AsyncIterator<ChatEvent>;
+  /** The turn's abort signal (timeout or client gone). */
+  signal: AbortSignal;
   first: First;
   chunks: ChunkBuilder;
   includeUsage: boolean;
@@ -129,6 +134,11 @@ function streamCompletion(c: Context, a: StreamArgs): Response {
   return stream(c, async (s) => {
     const sse = new SseWriter(s, a.keepAliveMs);
     s.onAbort(a.onClientGone);
+    // A client that stops reading blocks our writes, and with them its slot: once the turn is
+    // aborted (timeout), allow a moment for the last frames, then drop the stream.
+    let stalled: NodeJS.Timeout | undefined;
+    const dropIfStalled = () => (stalled = setTimeout(() => s.abort(), STALLED_STREAM_GRACE_MS));
+    a.signal.addEventListener("abort", dropIfStalled, { once: true });
     try {
       await sse.data(a.chunks.role());
       let result = a.first.kind === "event" ? a.first.result : await a.first.next;
@@ -146,6 +156,8 @@ function streamCompletion(c: Context, a: StreamArgs): Response {
       const error = a.failure(err);
       if (error instanceof ApiError && !sse.aborted) await sse.data(error.toBody());
     } finally {
+      clearTimeout(stalled);
+      a.signal.removeEventListener("abort", dropIfStalled);
       sse.stop();
       a.finish();
     }

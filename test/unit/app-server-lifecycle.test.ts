@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { AppServerBackend } from "../../src/backend/app-server-backend.ts";
+import { BackendError } from "../../src/backend/backend-error.ts";
+import { silentLogger } from "../../src/core/logger.ts";
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** An AppServerBackend whose "Codex" is the scripted fake; returns it with the fake's call log. */
+async function withFake(mode: string, run: (backend: AppServerBackend, calls: () => string[]) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), "ccp-fake-"));
+  dirs.push(dir);
+  const bin = path.join(dir, "codex");
+  const fake = fileURLToPath(new URL("../helpers/fake-app-server.ts", import.meta.url));
+  writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" --import "${import.meta.resolve("tsx")}" "${fake}" "$@"\n`);
+  chmodSync(bin, 0o755);
+  const log = path.join(dir, "calls.log");
+  writeFileSync(log, "");
+  const backend = new AppServerBackend({
+    bin,
+    env: { PATH: process.env.PATH ?? "", FAKE_MODE: mode, FAKE_LOG: log },
+    workDir: dir,
+    logger: silentLogger,
+    clientVersion: "test",
+    spareThreads: 0,
+  });
+  await backend.start();
+  try {
+    await run(backend, () => readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => l.split(" ")[1] ?? ""));
+  } finally {
+    await backend.stop();
+  }
+}
+
+const turn = (signal: AbortSignal) => ({ model: undefined, instructions: undefined, history: [], input: "hi", reasoningEffort: undefined, signal });
+
+/** Consumes a turn; resolves with the error it ended with, or undefined. */
+async function drain(events: AsyncIterable<unknown>): Promise<unknown> {
+  try {
+    const iterator = events[Symbol.asyncIterator]();
+    while (!(await iterator.next()).done);
+    return undefined;
+  } catch (err) {
+    return err;
+  }
+}
+
+test("a request aborted while turn/start is pending still interrupts the turn once its id is known", async () => {
+  await withFake("slow-turn-start", async (backend, calls) => {
+    const controller = new AbortController();
+    const pending = drain(backend.chat(turn(controller.signal)));
+    while (!calls().includes("turn/start")) await sleep(20); // the fake holds its answer for 400 ms
+    controller.abort(new Error("client gone"));
+    assert.equal(((await pending) as Error).message, "client gone");
+    await sleep(300);
+    assert.deepEqual(calls().filter((c) => c.startsWith("turn/") || c === "thread/unsubscribe"), ["turn/start", "turn/interrupt", "thread/unsubscribe"]);
+  });
+});
+
+test("an upstream 429 reported before turn/start answers fails the request and interrupts the turn", async () => {
+  await withFake("early-429", async (backend, calls) => {
+    const error = await drain(backend.chat(turn(new AbortController().signal)));
+    assert.ok(error instanceof BackendError);
+    assert.equal(error.kind, "rate_limited");
+    await sleep(300);
+    assert.ok(calls().includes("turn/interrupt"), `calls: ${calls().join(", ")}`);
+  });
+});
+
+test("a Codex binary that cannot be started is retried with backoff and named as the problem", async () => {
+  const backend = new AppServerBackend({
+    bin: "/nonexistent/codex",
+    env: {},
+    workDir: tmpdir(),
+    logger: silentLogger,
+    clientVersion: "test",
+  });
+  await backend.start();
+  try {
+    await sleep(1200);
+    assert.ok(backend.child.restarts >= 2, `restarts: ${backend.child.restarts}`);
+    assert.match(backend.health().problem ?? "", /could not start Codex/);
+  } finally {
+    await backend.stop();
+  }
+});
