@@ -36,13 +36,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** An empty variable (`PORT=` in a .env file) means the same as an unset one. */
+const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
 /** An integer clamped into [min, max]: out-of-range values are pulled in, not refused (the seed's behaviour). */
 const clampedInt = (fallback: number, min: number, max: number) =>
   z
-    .string()
-    .regex(/^\s*-?\d+\s*$/, "expected a whole number")
-    .transform((v) => Math.min(max, Math.max(min, Number.parseInt(v, 10))))
-    .optional()
+    .preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^\s*-?\d+\s*$/, "expected a whole number")
+        .transform((v) => Math.min(max, Math.max(min, Number.parseInt(v, 10))))
+        .optional(),
+    )
     .transform((v) => v ?? fallback);
 
 const optionalText = z
@@ -51,6 +58,10 @@ const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** One of a fixed set of words, or the default. */
+const choice = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  z.preprocess(emptyAsUnset, z.enum(values).optional()).transform((v) => v ?? fallback);
+
 const envSchema = z.object({
   HOST: optionalText.transform((v) => v ?? "127.0.0.1"),
   PORT: clampedInt(8320, 0, 65535),
@@ -58,7 +69,7 @@ const envSchema = z.object({
   CODEX_HOME: optionalText,
   CODEX_WORK_DIR: optionalText,
   CODEX_BIN: optionalText,
-  CODEX_BACKEND: z.enum(["app-server", "exec"]).optional().transform((v) => v ?? "app-server"),
+  CODEX_BACKEND: choice(["app-server", "exec"], "app-server"),
   PROXY_API_KEY: optionalText,
   PROXY_API_KEY_FILE: optionalText,
   CODEX_UPSTREAM_MODEL: optionalText,
@@ -72,7 +83,7 @@ const envSchema = z.object({
   SSE_KEEPALIVE_SECONDS: clampedInt(15, 1, 60),
   HEALTH_CHECK_INTERVAL_SECONDS: clampedInt(30, 5, 3600),
   CORS_ALLOWED_ORIGINS: optionalText,
-  LOG_LEVEL: z.enum(LOG_LEVELS).optional().transform((v) => v ?? "info"),
+  LOG_LEVEL: choice(LOG_LEVELS, "info"),
 });
 
 /** Parse the environment once; every bad variable is reported together. */
