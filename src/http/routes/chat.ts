@@ -13,7 +13,7 @@ import { toApiError } from "../backend-errors.ts";
 import { readJson } from "../read-json.ts";
 import { SseWriter } from "../sse-writer.ts";
 
-
+/** How long a stream whose turn was aborted may take to deliver its last frames. */
 const STALLED_STREAM_GRACE_MS = 5000;
 
 type First = { kind: "event"; result: IteratorResult<ChatEvent> } | { kind: "pending"; next: Promise<IteratorResult<ChatEvent>> };
