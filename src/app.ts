@@ -53,7 +53,7 @@ export function createApp(input: Omit<AppDeps, "catalog"> & { catalog?: ModelCat
     logger.info("request", {
       requestId,
       method: c.req.method,
-      path: normalizedPath(c.req.raw),
+      path: c.req.path, // already normalized by getPath
       status: c.res.status,
       ms: Math.round(performance.now() - started),
     });

@@ -1,5 +1,4 @@
 import { AsyncQueue } from "../core/async-queue.ts";
-import type { BackendError } from "./backend-error.ts";
 import type { TurnError } from "./app-server-protocol.ts";
 import type { ChatEvent, TokenUsage } from "./types.ts";
 
@@ -23,7 +22,7 @@ export class TurnSink {
     this.events.end();
   }
 
-  fail(error: BackendError | Error): void {
+  fail(error: Error): void {
     this.events.fail(error);
   }
 }

@@ -18,7 +18,8 @@ export class ModelCatalog {
   }
 
   /** The catalog, cached for a few minutes; concurrent callers share one in-flight read. */
-  models(now = Date.now()): Promise<readonly ModelInfo[]> {
+  models(): Promise<readonly ModelInfo[]> {
+    const now = Date.now();
     if (this.#cached && now - this.#cached.at < TTL_MS) return Promise.resolve(this.#cached.models);
     this.#loading ??= this.#backend
       .listModels()
