@@ -26,4 +26,14 @@ export default tseslint.config(
     },
   },
   { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
+  {
+    // The dashboard's page script runs in the browser, outside the TypeScript project.
+    files: ["src/dashboard/static/**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: null },
+      sourceType: "module",
+      globals: { document: "readonly", fetch: "readonly", setInterval: "readonly", console: "readonly" },
+    },
+  },
 );

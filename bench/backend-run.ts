@@ -2,20 +2,12 @@
  * One benchmark run against one backend: a forked adapter worker (bench/service-worker.ts)
  * with the real Codex binary, driven through the phases below against the stand-in upstream.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describeWeakKey } from "../src/config.ts";
-import { codexTestEnv, type EgressGuard } from "../test/helpers/egress-guard.ts";
-import { fakeChatGptAuthJson } from "../test/helpers/fake-chatgpt-auth.ts";
-import { standInCodexConfig, type Behavior, type StandInUpstream } from "../test/helpers/stand-in-upstream.ts";
-import { completion, streamingCompletion, waitHealthy, type Outcome, type StreamOutcome, type Target } from "./client.ts";
+import type { EgressGuard } from "../test/helpers/egress-guard.ts";
+import type { Behavior, StandInUpstream } from "../test/helpers/stand-in-upstream.ts";
+import { startBenchService, type BackendName, type BenchService } from "./bench-service.ts";
+import { completion, streamingCompletion, type Outcome, type StreamOutcome } from "./client.ts";
 import { ChildSampler, readCpu, readStatus } from "./procfs.ts";
-import { WorkerHandle } from "./worker-handle.ts";
-
-type BackendName = "app-server" | "exec";
 
 const WARMUP = 5;
 export const SEQUENTIAL = 40;
@@ -82,20 +74,6 @@ export interface BackendResult {
   upstreamTotal: number;
 }
 
-/** Workers of runs in progress, so the watchdog in bench/run.ts can kill them. */
-const workers = new Set<WorkerHandle>();
-
-export function killWorkers(): void {
-  for (const w of workers) w.kill();
-}
-
-function strongKey(): string {
-  for (;;) {
-    const key = randomBytes(32).toString("base64url");
-    if (!describeWeakKey(key)) return key;
-  }
-}
-
 function responsesCalls(upstream: StandInUpstream, from: number): number {
   return upstream.requests.slice(from).filter((r) => r.path.endsWith("/responses")).length;
 }
@@ -131,37 +109,23 @@ export async function benchBackend(
   };
   const upstreamBefore = upstream.requests.length;
   const egressBefore = new Map(guard.attempts);
-  const dataDir = mkdtempSync(path.join(tmpdir(), `ccp-bench-${backend}-`));
-  const codexHome = path.join(dataDir, "codex-home");
-  mkdirSync(codexHome, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(codexHome, "config.toml"), standInCodexConfig(upstream.baseUrl));
-  // Both backends get the same fabricated ChatGPT login: the adapter only runs signed in, and the
-  // exec backend's readiness (`codex login status`) wants one even for a provider that needs none.
-  if (options.login) writeFileSync(path.join(codexHome, "auth.json"), fakeChatGptAuthJson(), { mode: 0o600 });
-
-  const apiKey = strongKey();
-  const env = { DATA_DIR: dataDir, PORT: "0", PROXY_API_KEY: apiKey, LOG_LEVEL: "silent", CODEX_BACKEND: backend };
-  const childEnv = codexTestEnv(dataDir, guard);
-
-  const worker = new WorkerHandle();
-  workers.add(worker);
-  const sampler = worker.pid === undefined ? undefined : new ChildSampler(worker.pid);
+  let service: BenchService | undefined;
+  let sampler: ChildSampler | undefined;
   try {
-    const started = performance.now();
+    let started = 0;
     upstream.behave(INSTANT);
-    const ready = await worker.request({ type: "start", env, childEnv }, "ready", 60_000);
-    if (!(await waitHealthy(ready.url, 60_000))) {
-      result.problem = "GET /healthz did not answer 200 within 60 s";
-      return result;
-    }
+    service = await startBenchService(upstream, guard, { backend, login: options.login }, (worker) => {
+      started = performance.now();
+      if (worker.pid !== undefined) sampler = new ChildSampler(worker.pid);
+    });
     result.readyMs = performance.now() - started;
-    const target: Target = { url: ready.url, apiKey };
+    const { worker, target } = service;
     if (backend === "exec") sampler?.start();
-    if (ready.codexPid !== null) sampler?.ignore(ready.codexPid);
+    if (service.codexPid !== undefined) sampler?.ignore(service.codexPid);
 
     // 1. latency, instant upstream
     for (let i = 0; i < WARMUP; i++) await completion(target);
-    const codexPid = ready.codexPid ?? undefined;
+    const codexPid = service.codexPid;
     const cpuBefore = worker.pid === undefined ? undefined : readCpu(worker.pid);
     const codexCpuBefore = codexPid === undefined ? undefined : readCpu(codexPid);
     let from = upstream.requests.length;
@@ -236,9 +200,7 @@ export async function benchBackend(
     result.problem = err instanceof Error ? err.message : String(err);
   } finally {
     sampler?.stop();
-    await worker.stop();
-    workers.delete(worker);
-    rmSync(dataDir, { recursive: true, force: true });
+    await service?.close();
     result.upstreamTotal = responsesCalls(upstream, upstreamBefore);
     for (const [host, count] of guard.attempts) {
       const delta = count - (egressBefore.get(host) ?? 0);

@@ -13,16 +13,24 @@ export interface Outcome {
   /** HTTP status, or 0 when the request failed before a response. */
   readonly status: number;
   readonly problem: string | undefined;
+  /** The `error.code` of an error body or error chunk, if any. */
+  readonly code: string | undefined;
+  /** The answer's content (joined deltas when streaming). */
+  readonly text: string;
 }
 
 export interface StreamOutcome extends Outcome {
   /** From request start to the first chunk with non-empty `delta.content`; undefined if none came. */
   readonly ttftMs: number | undefined;
   readonly contentDeltas: number;
-  readonly text: string;
+  /** A chunk with `usage` came (sent only for `stream_options.include_usage`). */
+  readonly sawUsage: boolean;
 }
 
-const PROMPT = { messages: [{ role: "user", content: "Say hello to the benchmark." }] };
+/** The JSON body of a chat completion request, without `stream`. */
+export type ChatBody = Record<string, unknown>;
+
+const PROMPT: ChatBody = { messages: [{ role: "user", content: "Say hello to the benchmark." }] };
 
 function headers(apiKey: string): Record<string, string> {
   return { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" };
@@ -47,51 +55,56 @@ function choiceText(body: unknown, key: "message" | "delta"): string | undefined
   return typeof part.content === "string" ? part.content : undefined;
 }
 
-function errorMessage(body: unknown): string | undefined {
+function errorOf(body: unknown): { message: string; code: string | undefined } | undefined {
   if (!isRecord(body) || !isRecord(body.error)) return undefined;
-  return typeof body.error.message === "string" ? body.error.message : "error";
+  const { message, code } = body.error;
+  return { message: typeof message === "string" ? message : "error", code: typeof code === "string" ? code : undefined };
 }
 
 /** One non-streaming chat completion. */
-export async function completion(target: Target): Promise<Outcome> {
+export async function completion(target: Target, request: ChatBody = PROMPT): Promise<Outcome> {
   const started = performance.now();
   try {
     const res = await fetch(`${target.url}/v1/chat/completions`, {
       method: "POST",
       headers: headers(target.apiKey),
-      body: JSON.stringify(PROMPT),
+      body: JSON.stringify(request),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const body: unknown = await res.json();
     const ms = performance.now() - started;
-    const text = choiceText(body, "message");
-    if (res.status === 200 && text) return { ok: true, ms, status: res.status, problem: undefined };
-    return { ok: false, ms, status: res.status, problem: errorMessage(body) ?? "no content in the answer" };
+    const text = choiceText(body, "message") ?? "";
+    if (res.status === 200 && text) return { ok: true, ms, status: res.status, problem: undefined, code: undefined, text };
+    const error = errorOf(body);
+    return { ok: false, ms, status: res.status, problem: error?.message ?? "no content in the answer", code: error?.code, text };
   } catch (err) {
-    return { ok: false, ms: performance.now() - started, status: 0, problem: describe(err) };
+    return { ok: false, ms: performance.now() - started, status: 0, problem: describe(err), code: undefined, text: "" };
   }
 }
 
 /** One streaming chat completion, read to the end; counts the content deltas. */
-export async function streamingCompletion(target: Target): Promise<StreamOutcome> {
+export async function streamingCompletion(target: Target, request: ChatBody = PROMPT): Promise<StreamOutcome> {
   const started = performance.now();
   let ttftMs: number | undefined;
   let contentDeltas = 0;
   let text = "";
   let problem: string | undefined;
+  let code: string | undefined;
+  let sawUsage = false;
   let sawDone = false;
   let status = 0;
   try {
     const res = await fetch(`${target.url}/v1/chat/completions`, {
       method: "POST",
       headers: headers(target.apiKey),
-      body: JSON.stringify({ ...PROMPT, stream: true }),
+      body: JSON.stringify({ ...request, stream: true }),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     status = res.status;
     if (res.status !== 200 || !res.body) {
-      const body: unknown = await res.json().catch(() => undefined);
-      problem = errorMessage(body) ?? `HTTP ${res.status}`;
+      const error = errorOf(await res.json().catch(() => undefined));
+      problem = error?.message ?? `HTTP ${res.status}`;
+      code = error?.code;
     } else {
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();
       const decoder = new TextDecoder();
@@ -124,8 +137,12 @@ export async function streamingCompletion(target: Target): Promise<StreamOutcome
               contentDeltas += 1;
               text += delta;
             }
-            const error = errorMessage(chunk);
-            if (error) problem ??= error;
+            if (isRecord(chunk) && isRecord(chunk.usage)) sawUsage = true;
+            const error = errorOf(chunk);
+            if (error && problem === undefined) {
+              problem = error.message;
+              code = error.code;
+            }
           }
         }
       }
@@ -135,7 +152,7 @@ export async function streamingCompletion(target: Target): Promise<StreamOutcome
     problem ??= describe(err);
   }
   const ms = performance.now() - started;
-  return { ok: problem === undefined && contentDeltas > 0, ms, status, problem, ttftMs, contentDeltas, text };
+  return { ok: problem === undefined && contentDeltas > 0, ms, status, problem, code, text, ttftMs, contentDeltas, sawUsage };
 }
 
 /** Polls GET /healthz until it answers 200; false when `timeoutMs` passes first. */

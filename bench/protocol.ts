@@ -12,7 +12,8 @@ export const parentMessage = z.discriminatedUnion("type", [
     /** The parent environment startService filters for the Codex child. */
     childEnv: z.record(z.string(), z.string()),
   }),
-  z.object({ type: z.literal("stats") }),
+  /** `gc`: collect garbage first when the worker runs with --expose-gc. */
+  z.object({ type: z.literal("stats"), gc: z.boolean().optional() }),
   z.object({ type: z.literal("stop") }),
 ]);
 export type ParentMessage = z.infer<typeof parentMessage>;
@@ -24,8 +25,17 @@ export const workerMessage = z.discriminatedUnion("type", [
     rssBytes: z.number(),
     maxRssBytes: z.number(),
     heapUsedBytes: z.number(),
+    heapTotalBytes: z.number(),
+    /** Memory of C++ objects bound to JS (buffers and the like). */
+    externalBytes: z.number(),
     codexPid: z.number().nullable(),
     codexRestarts: z.number().nullable(),
+    /** Turns the app-server backend still routes notifications to; null for exec. */
+    activeTurns: z.number().nullable(),
+    /** Limiter slots taken and requests waiting for one. */
+    slotsTaken: z.number(),
+    queued: z.number(),
+    gcRan: z.boolean(),
   }),
   z.object({ type: z.literal("stopped") }),
   z.object({ type: z.literal("error"), message: z.string() }),

@@ -2,15 +2,11 @@
 import { cpus } from "node:os";
 import type { Outcome } from "./client.ts";
 import { BURST, BURST_DELAY_MS, BURST_RUNS, SEQUENTIAL, STREAM_DELTAS, type BackendResult } from "./backend-run.ts";
+import { percentile } from "./percentile.ts";
 
 const TARGET_P50_MS = 60;
 const TARGET_TTFT_MS = 150;
 
-function percentile(values: readonly number[], p: number): number | undefined {
-  if (!values.length) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
 const median = (values: readonly number[]) => percentile(values, 0.5);
 
 const ms = (v: number | undefined) => (v === undefined ? "n/a" : `${Math.round(v)}`);

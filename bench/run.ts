@@ -6,7 +6,8 @@
 import { readBinaryVersion, resolveCodexBinary } from "../src/backend/codex-binary.ts";
 import { startEgressGuard } from "../test/helpers/egress-guard.ts";
 import { startStandInUpstream } from "../test/helpers/stand-in-upstream.ts";
-import { benchBackend, killWorkers, type BackendResult } from "./backend-run.ts";
+import { benchBackend, type BackendResult } from "./backend-run.ts";
+import { killWorkers } from "./bench-service.ts";
 import { details, table } from "./report.ts";
 
 const WATCHDOG_MS = 5 * 60_000;

@@ -1,5 +1,5 @@
 /**
- * Forked by bench/run.ts: runs one real adapter (startService with the real Codex binary)
+ * Forked by bench/run.ts and bench/soak.ts: runs one real adapter (startService with the real Codex binary)
  * in its own process and answers the parent's questions over IPC.
  */
 import { AppServerBackend } from "../src/backend/app-server-backend.ts";
@@ -16,13 +16,19 @@ function send(message: WorkerMessage): void {
   process.send?.(message);
 }
 
-/** The long-lived Codex child's pid and restarts; only the app-server backend has one. */
-function codexChild(backend: Backend): { pid: number | null; restarts: number | null } {
+interface CodexChild {
+  readonly pid: number | null;
+  readonly restarts: number | null;
+  readonly activeTurns: number | null;
+}
+
+/** The long-lived Codex child's pid, restarts and turns in progress; only the app-server backend has one. */
+function codexChild(backend: Backend | undefined): CodexChild {
   if (backend instanceof AppServerBackend) {
-    const child = backend.child;
-    return { pid: child.pid ?? null, restarts: child.restarts };
+    const child = backend.runtime();
+    return { pid: child.pid ?? null, restarts: child.restarts, activeTurns: child.activeTurns };
   }
-  return { pid: null, restarts: null };
+  return { pid: null, restarts: null, activeTurns: null };
 }
 
 async function stop(): Promise<void> {
@@ -57,15 +63,24 @@ process.on("message", (raw: unknown) => {
       });
       return;
     case "stats": {
+      const gc = message.gc ? globalThis.gc : undefined; // defined only under --expose-gc
+      gc?.();
       const memory = process.memoryUsage();
-      const child = service ? codexChild(service.backend) : { pid: null, restarts: null };
+      const child = codexChild(service?.backend);
+      const limiter = service?.limiter.stats();
       send({
         type: "stats",
         rssBytes: memory.rss,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
         heapUsedBytes: memory.heapUsed,
+        heapTotalBytes: memory.heapTotal,
+        externalBytes: memory.external,
         codexPid: child.pid,
         codexRestarts: child.restarts,
+        activeTurns: child.activeTurns,
+        slotsTaken: limiter?.active ?? 0,
+        queued: limiter?.queued ?? 0,
+        gcRan: gc !== undefined,
       });
       return;
     }

@@ -20,10 +20,10 @@ export class WorkerHandle {
   #waiters: Waiter[] = [];
   #gone: Error | undefined;
 
-  constructor() {
+  constructor(options: { exposeGc: boolean } = { exposeGc: false }) {
     this.#child = fork(WORKER, [], {
       cwd: ROOT,
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", ...(options.exposeGc ? ["--expose-gc"] : [])],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production" },
     });

@@ -1,5 +1,4 @@
-import { randomUUID } from "node:crypto";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { Backend } from "./backend/types.ts";
 import type { Config } from "./config.ts";
@@ -8,10 +7,18 @@ import type { Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
 import type { RequestProblem } from "./core/readiness.ts";
 import { ApiError, ClientGoneError, InternalError, NotFoundError } from "./errors.ts";
+import { dashboardRoutes } from "./dashboard/routes.ts";
+import type { AppEnv } from "./http/app-env.ts";
 import { bearerAuth } from "./http/auth.ts";
+import { RequestTrace } from "./http/request-trace.ts";
 import { chatRoutes } from "./http/routes/chat.ts";
 import { healthRoutes } from "./http/routes/health.ts";
+import { metricsRoutes } from "./http/routes/metrics.ts";
 import { modelRoutes } from "./http/routes/models.ts";
+import { Metrics } from "./observability/metrics.ts";
+import { RecentRequests } from "./observability/recent-requests.ts";
+import type { RequestRecord } from "./observability/request-record.ts";
+import { Telemetry } from "./observability/telemetry.ts";
 import { ModelCatalog } from "./openai/model-catalog.ts";
 
 /** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
@@ -31,7 +38,11 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly catalog: ModelCatalog;
+  readonly telemetry: Telemetry;
 }
+
+/** How many finished requests the dashboard lists. */
+const RECENT_EVENTS = 200;
 
 /** Collapses doubled slashes and a trailing slash, so base URLs ending in "/" still route. */
 function normalizedPath(request: Request): string {
@@ -39,24 +50,36 @@ function normalizedPath(request: Request): string {
   return path.length > 1 ? path.replace(/\/$/, "") : path;
 }
 
+/** Metrics and recent history over the given live state. */
+export function createTelemetry(deps: Pick<AppDeps, "limiter" | "backend" | "readiness">): Telemetry {
+  const metrics = new Metrics({ limiter: deps.limiter, backend: deps.backend, ready: () => deps.readiness.problem() === undefined });
+  return new Telemetry(metrics, new RecentRequests({ capacity: RECENT_EVENTS, nowMs: () => Date.now() }));
+}
+
+type AppInput = Omit<AppDeps, "catalog" | "telemetry"> & { catalog?: ModelCatalog; telemetry?: Telemetry };
+
 /** The one composition seam: everything with I/O comes in through `deps`. */
-export function createApp(input: Omit<AppDeps, "catalog"> & { catalog?: ModelCatalog }): Hono {
-  const deps: AppDeps = { ...input, catalog: input.catalog ?? new ModelCatalog(input.backend, input.config.upstreamModel) };
-  const { config, logger } = deps;
-  const app = new Hono({ getPath: normalizedPath });
+export function createApp(input: AppInput): Hono<AppEnv> {
+  const deps: AppDeps = {
+    ...input,
+    catalog: input.catalog ?? new ModelCatalog(input.backend, input.config.upstreamModel),
+    telemetry: input.telemetry ?? createTelemetry(input),
+  };
+  const { config, logger, telemetry } = deps;
+  const app = new Hono<AppEnv>({ getPath: normalizedPath });
 
   app.use("*", async (c, next) => {
-    const started = performance.now();
-    const requestId = `req_${randomUUID().replaceAll("-", "")}`;
-    c.header("X-Request-Id", requestId);
-    await next();
-    logger.info("request", {
-      requestId,
-      method: c.req.method,
-      path: c.req.path, // already normalized by getPath
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
+    const method = c.req.method;
+    const trace = new RequestTrace(method, c.req.path, (record, api) => {
+      if (api) telemetry.record(record);
+      // Polling (health checks, dashboard, scrapers) would drown the log at info.
+      if (api || method !== "GET") logger.info("request", requestLogFields(record));
+      else logger.debug("request", requestLogFields(record));
     });
+    c.set("trace", trace);
+    c.header("X-Request-Id", trace.id);
+    await next();
+    if (!trace.deferred) trace.end(c.res.status);
   });
   if (config.corsAllowedOrigins.length) {
     app.use("*", cors({
@@ -67,7 +90,7 @@ export function createApp(input: Omit<AppDeps, "catalog"> & { catalog?: ModelCat
       }),);
   }
 
-  const api = new Hono();
+  const api = new Hono<AppEnv>();
   const auth = bearerAuth(deps.apiKey);
   api.use("/models", auth);
   api.use("/chat/*", auth);
@@ -75,20 +98,40 @@ export function createApp(input: Omit<AppDeps, "catalog"> & { catalog?: ModelCat
   api.route("/", chatRoutes(deps));
 
   app.route("/", healthRoutes(deps.readiness));
+  app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));
+  if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
   app.route("/v1", api);
   app.route("/", api); // clients whose base URL lacks /v1
 
-  app.notFound(() => {
-    throw new NotFoundError("Unknown route. The API is served under /v1 (e.g. POST /v1/chat/completions).");
-  });
-  app.onError((err, c) => {
+  const errorResponse = (err: Error, c: Context<AppEnv>) => {
     // 499 (nginx's "client closed request"): only the request log sees it.
     if (err instanceof ClientGoneError) return new Response(null, { status: 499 });
     const apiError = err instanceof ApiError ? err : new InternalError("The adapter hit an unexpected error.");
+    c.get("trace").note({ code: apiError.code ?? apiError.type }); // code-less errors count under their type
     if (!(err instanceof ApiError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');
     if (apiError.retryAfterSeconds !== undefined) c.header("Retry-After", String(apiError.retryAfterSeconds));
     return c.json(apiError.toBody(), apiError.status);
-  });
+  };
+  // Answered, not thrown: a throw here would skip the request middleware's bookkeeping.
+  app.notFound((c) => errorResponse(new NotFoundError("Unknown route. The API is served under /v1 (e.g. POST /v1/chat/completions)."), c));
+  app.onError(errorResponse);
   return app;
+}
+
+/** The request log line: metadata only, never content. */
+function requestLogFields(r: RequestRecord) {
+  return {
+    requestId: r.requestId,
+    method: r.method,
+    path: r.route,
+    status: r.status,
+    ms: r.durationMs,
+    code: r.code ?? undefined,
+    model: r.model ?? undefined,
+    stream: r.stream ?? undefined,
+    ttftMs: r.ttftMs ?? undefined,
+    promptTokens: r.promptTokens ?? undefined,
+    completionTokens: r.completionTokens ?? undefined,
+  };
 }

@@ -22,8 +22,13 @@ export interface Config {
   readonly queueWaitMs: number;
   readonly keepAliveMs: number;
   readonly healthCheckIntervalMs: number;
+  /** On SIGTERM/SIGINT, how long running requests may finish before they are interrupted. */
+  readonly shutdownGraceMs: number;
   readonly corsAllowedOrigins: readonly string[];
   readonly logLevel: LogLevel;
+  readonly dashboardEnabled: boolean;
+  /** /metrics without the bearer key (for a scraper on the same host). */
+  readonly metricsPublic: boolean;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -62,6 +67,15 @@ const optionalText = z
 const choice = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   z.preprocess(emptyAsUnset, z.enum(values).optional()).transform((v) => v ?? fallback);
 
+/** true/false (also 1/0, yes/no, on/off), or the default. */
+const flag = (fallback: boolean) =>
+  z
+    .preprocess(
+      (v) => (typeof v === "string" ? (emptyAsUnset(v) as string | undefined)?.trim().toLowerCase() : v),
+      z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"], "expected true or false").optional(),
+    )
+    .transform((v) => (v === undefined ? fallback : ["true", "1", "yes", "on"].includes(v)));
+
 const envSchema = z.object({
   HOST: optionalText.transform((v) => v ?? "127.0.0.1"),
   PORT: clampedInt(8320, 0, 65535),
@@ -82,8 +96,11 @@ const envSchema = z.object({
   QUEUE_WAIT_SECONDS: clampedInt(5, 0, 120),
   SSE_KEEPALIVE_SECONDS: clampedInt(15, 1, 60),
   HEALTH_CHECK_INTERVAL_SECONDS: clampedInt(30, 5, 3600),
+  SHUTDOWN_GRACE_SECONDS: clampedInt(10, 0, 300),
   CORS_ALLOWED_ORIGINS: optionalText,
   LOG_LEVEL: choice(LOG_LEVELS, "info"),
+  DASHBOARD_ENABLED: flag(true),
+  METRICS_PUBLIC: flag(false),
 });
 
 /** Parse the environment once; every bad variable is reported together. */
@@ -119,10 +136,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     queueWaitMs: e.QUEUE_WAIT_SECONDS * 1000,
     keepAliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_SECONDS * 1000,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     corsAllowedOrigins: Object.freeze(
       (e.CORS_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     ),
     logLevel: e.LOG_LEVEL,
+    dashboardEnabled: e.DASHBOARD_ENABLED,
+    metricsPublic: e.METRICS_PUBLIC,
   });
 }
 

@@ -4,7 +4,7 @@ export interface ErrorBody {
 }
 
 export abstract class ApiError extends Error {
-  abstract readonly status: 400 | 401 | 404 | 413 | 429 | 500 | 502 | 503 | 504;
+  abstract readonly status: 400 | 401 | 403 | 404 | 413 | 429 | 500 | 502 | 503 | 504;
   abstract readonly type: string;
   abstract readonly code: string | null;
   readonly param: string | null;
@@ -49,6 +49,12 @@ export class AuthenticationError extends ApiError {
   readonly status = 401;
   readonly type = "invalid_request_error";
   readonly code = "invalid_api_key";
+}
+
+export class ForbiddenError extends ApiError {
+  readonly status = 403;
+  readonly type = "invalid_request_error";
+  readonly code = "forbidden";
 }
 
 export class NotFoundError extends ApiError {

@@ -15,8 +15,17 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info("shutting down", { signal });
-    void service.stop().then(() => process.exit(0));
+    logger.info("shutting down", { signal, graceSeconds: config.shutdownGraceMs / 1000 });
+    void service.stop(config.shutdownGraceMs).then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error("shutdown failed", { error: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
@@ -6,13 +7,15 @@ import { AppServerBackend } from "./backend/app-server-backend.ts";
 import { codexChildEnv } from "./backend/child-env.ts";
 import { pinnedCodexVersion, resolveCodexBinary } from "./backend/codex-binary.ts";
 import { ExecBackend } from "./backend/exec-backend.ts";
-import type { Backend } from "./backend/types.ts";
+import type { WireObserver } from "./backend/jsonrpc-client.ts";
+import type { Backend, ChatEvent, ChatTurnRequest } from "./backend/types.ts";
 import { bootstrap } from "./bootstrap.ts";
 import type { Config } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
 import { createLimiter, type Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
 import { Readiness } from "./core/readiness.ts";
+import { UnavailableError } from "./errors.ts";
 
 export interface Service {
   readonly url: string;
@@ -21,12 +24,23 @@ export interface Service {
   readonly backend: Backend;
   readonly limiter: Limiter;
   readonly readiness: Readiness;
-  /** Stops taking connections, lets in-flight requests finish for up to `graceMs`, then stops Codex. */
+  /**
+   * Drains: new requests get 503 `shutting_down`, in-flight ones may finish for up to `graceMs`,
+   * the rest are interrupted (an error frame or 503); then Codex is stopped and connections closed.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Test seams; main.ts passes none. */
+export interface ServiceHooks {
+  /** Sees every JSON-RPC message to and from the app-server child (the protocol contract tests). */
+  readonly wireTap?: WireObserver;
+  /** How long Codex may leave a local call unanswered before its child counts as hung (default 30 s). */
+  readonly codexRpcTimeoutMs?: number;
+}
+
 /** Builds every concrete dependency from the config and listens; main.ts and the end-to-end tests share it. */
-export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv, logger: Logger): Promise<Service> {
+export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv, logger: Logger, hooks: ServiceHooks = {}): Promise<Service> {
   const { apiKey, createdKey } = bootstrap(config);
   const bin = config.codexBin ?? resolveCodexBinary();
   const env = codexChildEnv(parentEnv, config.codexHome);
@@ -34,19 +48,38 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   const backend: Backend =
     config.backend === "exec"
       ? new ExecBackend({ bin, env, workDir: config.codexWorkDir, instructionsFile: path.join(config.dataDir, "exec-instructions.md") })
-      : new AppServerBackend({ bin, env, workDir: config.codexWorkDir, logger, clientVersion: pinned });
+      : new AppServerBackend({
+          bin,
+          env,
+          workDir: config.codexWorkDir,
+          logger,
+          clientVersion: pinned,
+          ...(hooks.wireTap ? { onWire: hooks.wireTap } : {}),
+          ...(hooks.codexRpcTimeoutMs ? { rpcTimeoutMs: hooks.codexRpcTimeoutMs } : {}),
+        });
   const readiness = new Readiness({ backend, pinnedVersion: pinned, intervalMs: config.healthCheckIntervalMs, logger });
   const limiter = createLimiter({
     capacity: config.maxConcurrentRequests,
     maxQueue: config.maxQueueLength,
     maxWaitMs: config.queueWaitMs,
   });
-  const app = createApp({ config, apiKey, backend, limiter, readiness, logger, clock: systemClock });
+  /** Aborted when the shutdown grace runs out: every running turn ends with its reason. */
+  const shutdown = new AbortController();
+  const app = createApp({ config, apiKey, backend: endingOnShutdown(backend, shutdown.signal), limiter, readiness, logger, clock: systemClock });
 
   await backend.start();
   void readiness.start();
+  let draining = false;
+  let inFlight = 0;
+  // Refused here, before the app: also on connections kept alive from before the shutdown began.
+  const fetch = (...args: Parameters<typeof app.fetch>) => (draining ? shuttingDownResponse() : app.fetch(...args));
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    const s = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    // Counted per response, so a stream is in flight until its last byte.
+    (s as Server).on("request", (_req, res) => {
+      inFlight += 1;
+      res.once("close", () => (inFlight -= 1));
+    });
   });
   const { port } = server.address() as AddressInfo;
 
@@ -58,13 +91,67 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
     limiter,
     readiness,
     async stop(graceMs = 10_000) {
+      draining = true;
       readiness.stop();
+      if (inFlight > 0) logger.info("draining: letting running requests finish", { inFlight, graceMs });
+      await until(() => inFlight === 0, graceMs);
+      if (inFlight > 0) {
+        logger.warn("shutdown grace ran out: interrupting the requests still running", { inFlight });
+        shutdown.abort(new UnavailableError("The adapter is shutting down and interrupted this request; retry it.", { code: "shutting_down" }));
+        await until(() => inFlight === 0, INTERRUPTED_FLUSH_MS);
+      }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const deadline = Date.now() + graceMs;
-      while (limiter.stats().active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       if ("closeAllConnections" in server) server.closeAllConnections();
       await backend.stop();
       await closed;
     },
   };
+}
+
+/** How long interrupted requests get to send their error frame before their connections are closed. */
+const INTERRUPTED_FLUSH_MS = 2000;
+
+/** The answer to every request that arrives while the adapter drains; `Connection: close` ends kept-alive connections. */
+function shuttingDownResponse(): Response {
+  const error = new UnavailableError("The adapter is shutting down; retry in a moment.", { code: "shutting_down" });
+  return Response.json(error.toBody(), {
+    status: error.status,
+    headers: { "Retry-After": String(error.retryAfterSeconds), Connection: "close", "Cache-Control": "no-store" },
+  });
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** The backend as the routes see it: every turn also ends, with the shutdown's reason, once `shutdown` aborts. */
+function endingOnShutdown(backend: Backend, shutdown: AbortSignal): Backend {
+  const chat = (request: ChatTurnRequest) => chatUntil(backend, request, shutdown);
+  return new Proxy(backend, {
+    get(target, key) {
+      if (key === "chat") return chat;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** One turn whose signal fires when the request's or the shutdown's does; the listeners go when the turn ends. */
+async function* chatUntil(backend: Backend, request: ChatTurnRequest, shutdown: AbortSignal): AsyncGenerator<ChatEvent> {
+  const turn = new AbortController();
+  const unfollow = [follow(request.signal, turn), follow(shutdown, turn)];
+  try {
+    yield* backend.chat({ ...request, signal: turn.signal });
+  } finally {
+    unfollow.forEach((undo) => undo());
+  }
+}
+
+/** Aborts `target` with the reason of `source` when that aborts; returns the undo. */
+function follow(source: AbortSignal, target: AbortController): () => void {
+  const abort = () => target.abort(source.reason);
+  if (source.aborted) abort();
+  else source.addEventListener("abort", abort, { once: true });
+  return () => source.removeEventListener("abort", abort);
 }

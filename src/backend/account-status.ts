@@ -2,6 +2,24 @@ import type { z } from "zod";
 import type { accountReadResult, authStatusResult } from "./app-server-protocol.ts";
 import type { AccountStatus } from "./types.ts";
 
+/** Codex's own view of its login, from `account/read` or the offline `getAuthStatus`. */
+export interface CodexAccountView {
+  /** Codex's AuthMode names: "chatgpt", "apikey", ...; null when not signed in. */
+  readonly authMode: string | null;
+  readonly planType: string | null;
+  readonly requiresOpenaiAuth: boolean;
+}
+
+/** What the adapter knows beyond Codex's cached view (Codex reads auth.json only when it starts). */
+export interface LoginEvidence {
+  /** auth.json is gone from CODEX_HOME although Codex still holds the login it loaded. */
+  readonly fileRemoved: boolean;
+  /** The upstream refused the login even after Codex's own token refresh. */
+  readonly rejected: boolean;
+  /** Codex held a ChatGPT login earlier in this run and dropped it without a sign-out through the adapter. */
+  readonly ended: boolean;
+}
+
 const USABLE: AccountStatus = { usable: true, problem: undefined };
 const API_KEY_REFUSED: AccountStatus = {
   usable: false,
@@ -11,17 +29,55 @@ const NOT_SIGNED_IN: AccountStatus = {
   usable: false,
   problem: "Codex is not signed in: run `npm run login` to sign in with ChatGPT",
 };
+export const LOGIN_REMOVED: AccountStatus = {
+  usable: false,
+  problem: "the Codex login was removed (auth.json is gone from CODEX_HOME): sign in again with `npm run login` or from the dashboard",
+};
+export const LOGIN_REJECTED: AccountStatus = {
+  usable: false,
+  problem:
+    "ChatGPT refused the Codex login (expired or revoked) even after Codex tried to refresh it: sign in again with `npm run login` or from the dashboard",
+};
+export const LOGIN_ENDED: AccountStatus = {
+  usable: false,
+  problem: "Codex's ChatGPT login ended (expired, revoked or signed out elsewhere): sign in again with `npm run login` or from the dashboard",
+};
+const NO_EVIDENCE: LoginEvidence = { fileRemoved: false, rejected: false, ended: false };
+
+export function viewFromAccountRead(result: z.infer<typeof accountReadResult>): CodexAccountView {
+  const type = result.account?.type ?? null;
+  return {
+    // account/read says "apiKey" where the rest of the protocol (AuthMode) says "apikey".
+    authMode: type === "apiKey" ? "apikey" : type,
+    planType: result.account?.planType ?? null,
+    requiresOpenaiAuth: result.requiresOpenaiAuth,
+  };
+}
+
+export function viewFromAuthStatus(result: z.infer<typeof authStatusResult>): CodexAccountView {
+  return { authMode: result.authMethod, planType: null, requiresOpenaiAuth: result.requiresOpenaiAuth !== false };
+}
+
+/** Codex's view of its ChatGPT login counts only while auth.json is there and the upstream has not refused it. */
+export function describeView(view: CodexAccountView, evidence: LoginEvidence = NO_EVIDENCE): AccountStatus {
+  if (view.authMode === "apikey") return API_KEY_REFUSED;
+  if (view.authMode === "chatgpt") {
+    if (evidence.fileRemoved) return LOGIN_REMOVED;
+    if (evidence.rejected) return LOGIN_REJECTED;
+    return USABLE;
+  }
+  if (!view.requiresOpenaiAuth) return USABLE;
+  // After a permanent refresh failure Codex itself reports no login, while auth.json stays.
+  if (evidence.rejected) return LOGIN_REJECTED;
+  return evidence.ended ? LOGIN_ENDED : NOT_SIGNED_IN;
+}
 
 /** From `account/read`: usable with a ChatGPT account, or when the provider needs no OpenAI auth. */
 export function describeAccount(result: z.infer<typeof accountReadResult>): AccountStatus {
-  if (result.account?.type === "apiKey") return API_KEY_REFUSED;
-  if (!result.requiresOpenaiAuth || result.account?.type === "chatgpt") return USABLE;
-  return NOT_SIGNED_IN;
+  return describeView(viewFromAccountRead(result));
 }
 
 /** From the offline `getAuthStatus`, used when `account/read` cannot reach the ChatGPT backend. */
 export function describeAuthStatus(result: z.infer<typeof authStatusResult>): AccountStatus {
-  if (result.authMethod === "apikey") return API_KEY_REFUSED;
-  if (result.requiresOpenaiAuth === false || result.authMethod === "chatgpt") return USABLE;
-  return NOT_SIGNED_IN;
+  return describeView(viewFromAuthStatus(result));
 }

@@ -3,8 +3,6 @@ import type { Logger } from "../core/logger.ts";
 import { BackendError } from "./backend-error.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import {
-  accountReadResult,
-  authStatusResult,
   modelListResult,
   rateLimitsUpdated,
   threadStartResult,
@@ -13,14 +11,24 @@ import {
 } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
 import { BASE_INSTRUCTIONS, hardeningArgs } from "./codex-hardening.ts";
-import { describeAccount, describeAuthStatus } from "./account-status.ts";
-import { RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
+import { AccountManager } from "./account-manager.ts";
+import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
 import { CRASHED_MESSAGE, parseResult, rpc, toBackendError } from "./rpc-call.ts";
 import { applyTurnNotification } from "./turn-notifications.ts";
 import { ThreadPool } from "./thread-pool.ts";
 import { historyItems } from "./history-items.ts";
 import { TurnSink } from "./turn-sink.ts";
-import type { AccountStatus, Backend, BackendHealth, ChatEvent, ChatTurnRequest, ModelInfo } from "./types.ts";
+import type {
+  AccountDetails,
+  AccountStatus,
+  Backend,
+  BackendHealth,
+  BackendRuntime,
+  ChatEvent,
+  ChatTurnRequest,
+  LoginState,
+  ModelInfo,
+} from "./types.ts";
 
 export interface AppServerBackendOptions {
   readonly bin: string;
@@ -33,10 +41,13 @@ export interface AppServerBackendOptions {
   /** Ephemeral threads kept started ahead of requests (0 turns the pool off). */
   readonly spareThreads?: number;
   readonly now?: () => number;
+  /** How long a call Codex answers locally may stay unanswered before the child counts as hung (default 30 s). */
+  readonly rpcTimeoutMs?: number;
+  /** Sees every JSON-RPC message to and from Codex (the contract tests validate them). */
+  readonly onWire?: WireObserver;
 }
 
-const RPC_TIMEOUT_MS = 30_000;
-const ACCOUNT_READ_TIMEOUT_MS = 10_000;
+const DEFAULT_RPC_TIMEOUT_MS = 30_000;
 
 interface StartedThread {
   readonly client: JsonRpcClient;
@@ -50,14 +61,18 @@ export class AppServerBackend implements Backend {
   readonly name = "app-server" as const;
   readonly #o: AppServerBackendOptions;
   readonly #supervisor: AppServerSupervisor;
+  readonly #rpcTimeoutMs: number;
   readonly #threads: ThreadPool<StartedThread>;
   /** Active turns by thread id; notifications are routed here. */
   readonly #sinks = new Map<string, TurnSink>();
   #rateLimits: RateLimitSnapshot | undefined;
   #configuredModel: string | undefined;
+  /** Sign-in, sign-out and the login as the adapter judges it (see account-manager.ts). */
+  readonly #account: AccountManager;
 
   constructor(options: AppServerBackendOptions) {
     this.#o = options;
+    this.#rpcTimeoutMs = options.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     this.#supervisor = new AppServerSupervisor({
       bin: options.bin,
       args: hardeningArgs(),
@@ -68,9 +83,23 @@ export class AppServerBackend implements Backend {
       handlers: {
         onNotification: (method, params) => this.#onNotification(method, params),
         onRequest: (method) => Promise.reject(new Error(`${method} is not supported by this adapter`)),
+        ...(options.onWire ? { onWire: options.onWire } : {}),
       },
       onChildExit: () => this.#failAll(),
-      onReady: () => this.#threads.fill(),
+      onReady: () => {
+        this.#account.childReady();
+        this.#threads.fill();
+      },
+    });
+    this.#account = new AccountManager({
+      codexHome: options.env.CODEX_HOME,
+      logger: options.logger,
+      now: () => this.#now(),
+      client: () => this.#client(),
+      local: (pending) => this.#local(pending),
+      rpcTimeoutMs: this.#rpcTimeoutMs,
+      recycle: (reason) => this.#supervisor.recycle(reason),
+      lastRateLimits: () => this.#rateLimits,
     });
     this.#threads = new ThreadPool({
       size: options.spareThreads ?? 2,
@@ -81,6 +110,8 @@ export class AppServerBackend implements Backend {
   }
 
   start(): Promise<void> {
+    const issuer = this.#o.env.CODEX_APP_SERVER_LOGIN_ISSUER;
+    if (issuer) this.#o.logger.warn("sign-in goes to a local issuer (CODEX_APP_SERVER_LOGIN_ISSUER)", { issuer });
     this.#supervisor.start();
     return Promise.resolve();
   }
@@ -93,8 +124,7 @@ export class AppServerBackend implements Backend {
     return { state: this.#supervisor.state, problem: this.#supervisor.problem };
   }
 
-  /** Diagnostics for tests and the operator: the child's pid and how often it restarted. */
-  get child(): { pid: number | undefined; restarts: number; activeTurns: number } {
+  runtime(): BackendRuntime {
     return { pid: this.#supervisor.pid, restarts: this.#supervisor.restarts, activeTurns: this.#sinks.size };
   }
 
@@ -106,22 +136,33 @@ export class AppServerBackend implements Backend {
     return this.#configuredModel;
   }
 
-  async readAccount(): Promise<AccountStatus> {
-    const client = await this.#client();
-    const account = await rpc(
-      client.request("account/read", {}, ACCOUNT_READ_TIMEOUT_MS).catch((err: unknown) => {
-        // account/read asks the ChatGPT backend about workspaces and fails (or hangs) offline;
-        // the local auth state still answers.
-        if (err instanceof RpcError || err instanceof RpcTimeoutError) return undefined;
-        throw err;
-      }),
-    );
-    if (account !== undefined) return describeAccount(parseResult(accountReadResult, account));
-    return rpc(
-      client
-        .request("getAuthStatus", { includeToken: false, refreshToken: false }, RPC_TIMEOUT_MS)
-        .then((result) => describeAuthStatus(parseResult(authStatusResult, result))),
-    );
+  /** Codex's view of its login, corrected for a removed auth.json or a login the upstream refused. */
+  readAccount(): Promise<AccountStatus> {
+    return this.#account.readAccount();
+  }
+
+  accountDetails(): Promise<AccountDetails> {
+    return this.#account.accountDetails();
+  }
+
+  startLogin(): Promise<LoginState> {
+    return this.#account.startLogin();
+  }
+
+  cancelLogin(): Promise<void> {
+    return this.#account.cancelLogin();
+  }
+
+  loginState(): LoginState {
+    return this.#account.loginState();
+  }
+
+  logout(): Promise<void> {
+    return this.#account.logout();
+  }
+
+  onAccountChanged(listener: () => void): () => void {
+    return this.#account.onAccountChanged(listener);
   }
 
   async listModels(): Promise<readonly ModelInfo[]> {
@@ -129,7 +170,7 @@ export class AppServerBackend implements Backend {
     const models: ModelInfo[] = [];
     let cursor: string | null = null;
     do {
-      const page: ModelPage = await rpc(client.request("model/list", { cursor }, RPC_TIMEOUT_MS).then((r) => parseResult(modelListResult, r)));
+      const page: ModelPage = await rpc(client.request("model/list", { cursor }, this.#rpcTimeoutMs).then((r) => parseResult(modelListResult, r)));
       for (const m of page.data) {
         if (m.hidden) continue;
         models.push({
@@ -148,7 +189,10 @@ export class AppServerBackend implements Backend {
   async *chat(request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
     const { signal } = request;
     await this.#client(signal); // wait for a (re)starting child, up to readyWaitMs
-    const { client, threadId } = await rpc(this.#threads.take());
+    // A thread that arrives after the request gave up is let go at once.
+    const unsubscribe = ({ client, threadId }: StartedThread) =>
+      void client.request("thread/unsubscribe", { threadId }, this.#rpcTimeoutMs).catch(() => undefined);
+    const { client, threadId } = await unlessAborted(rpc(this.#threads.take()), signal, unsubscribe);
     const sink = new TurnSink();
     this.#sinks.set(threadId, sink);
     let interruptSent = false;
@@ -156,19 +200,24 @@ export class AppServerBackend implements Backend {
     const interrupt = () => {
       if (!sink.turnId || sink.codexEnded || interruptSent) return;
       interruptSent = true;
-      client.request("turn/interrupt", { threadId, turnId: sink.turnId }, RPC_TIMEOUT_MS).catch(() => undefined);
+      // Codex answers once the turn is aborted (about a second under heavy load); silence means a hung child.
+      this.#local(client.request("turn/interrupt", { threadId, turnId: sink.turnId }, this.#rpcTimeoutMs)).catch(() => undefined);
     };
     const onAbort = () => {
       interrupt();
       sink.fail(signal.reason as Error);
     };
     signal.addEventListener("abort", onAbort, { once: true });
+    /** A turn/start still unanswered when the request ends; its turn is interrupted once its id is known. */
+    let starting: Promise<unknown> | undefined;
     try {
       signal.throwIfAborted();
       const items = historyItems(request.instructions, request.history);
-      if (items.length) await this.#local(client.request("thread/inject_items", { threadId, items }, RPC_TIMEOUT_MS));
+      if (items.length) {
+        await unlessAborted(this.#local(client.request("thread/inject_items", { threadId, items }, this.#rpcTimeoutMs)), signal);
+      }
       signal.throwIfAborted();
-      const started = await this.#local(
+      const turnStart = this.#local(
         client
           .request(
             "turn/start",
@@ -178,17 +227,31 @@ export class AppServerBackend implements Backend {
               ...(request.model ? { model: request.model } : {}),
               ...(request.reasoningEffort ? { effort: request.reasoningEffort } : {}),
             },
-            RPC_TIMEOUT_MS,
+            this.#rpcTimeoutMs,
           )
           .then((r) => parseResult(turnStartResult, r)),
-      );
-      sink.turnId = started.turn.id;
-      yield* sink.events;
+      ).then((started) => (sink.turnId = started.turn.id));
+      starting = turnStart.catch(() => undefined);
+      // A hung Codex must not hold the request past its timeout: the abort ends the wait.
+      await unlessAborted(turnStart, signal);
+      starting = undefined;
+      try {
+        yield* sink.events;
+      } catch (err) {
+        // Codex already tried to refresh the login before failing the turn as unauthorized.
+        if (err instanceof BackendError && err.kind === "unauthenticated") this.#account.turnUnauthorized();
+        throw err;
+      }
     } finally {
       signal.removeEventListener("abort", onAbort);
-      interrupt(); // whenever the request ends before Codex ended the turn (abort, early 429, protocol error)
       this.#sinks.delete(threadId);
-      client.request("thread/unsubscribe", { threadId }, RPC_TIMEOUT_MS).catch(() => undefined);
+      // Whenever the request ends before Codex ended the turn (abort, early 429, protocol error).
+      const cleanUp = () => {
+        interrupt();
+        unsubscribe({ client, threadId });
+      };
+      if (starting) void starting.then(cleanUp);
+      else cleanUp();
     }
   }
 
@@ -211,12 +274,13 @@ export class AppServerBackend implements Backend {
 
   async #startThread(client: JsonRpcClient): Promise<StartedThread> {
     const params = { cwd: this.#o.workDir, sandbox: "read-only", approvalPolicy: "never", ephemeral: true, baseInstructions: BASE_INSTRUCTIONS };
-    const started = await this.#local(client.request("thread/start", params, RPC_TIMEOUT_MS).then((r) => parseResult(threadStartResult, r)));
+    const started = await this.#local(client.request("thread/start", params, this.#rpcTimeoutMs).then((r) => parseResult(threadStartResult, r)));
     this.#configuredModel = started.model;
     return { client, threadId: started.thread.id };
   }
 
   #failAll(): void {
+    this.#account.childExited();
     this.#threads.clear();
     const crashed = new BackendError("crashed", CRASHED_MESSAGE);
     for (const sink of this.#sinks.values()) sink.fail(crashed);
@@ -224,14 +288,16 @@ export class AppServerBackend implements Backend {
   }
 
   #onNotification(method: string, params: unknown): void {
+    if (this.#account.onNotification(method, params)) return;
     if (method === "account/rateLimits/updated") {
       const parsed = rateLimitsUpdated.safeParse(params);
       // Updates are sparse: a missing window does not clear the last one seen.
       if (parsed.success) {
-        const { primary, secondary } = parsed.data.rateLimits;
+        const { primary, secondary, planType } = parsed.data.rateLimits;
         this.#rateLimits = {
           primary: primary ?? this.#rateLimits?.primary ?? null,
           secondary: secondary ?? this.#rateLimits?.secondary ?? null,
+          planType: planType ?? this.#rateLimits?.planType ?? null,
         };
       }
       return;
@@ -252,4 +318,23 @@ export class AppServerBackend implements Backend {
   #now(): number {
     return (this.#o.now ?? Date.now)();
   }
+}
+
+/**
+ * Waits for `pending` unless `signal` aborts first, then rejects with the abort reason;
+ * `onLate` receives a value that arrives after the abort, so it can be released.
+ */
+function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal, onLate?: (value: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason as Error);
+      pending.then((value) => onLate?.(value), () => undefined);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    pending.then(
+      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+      (err: unknown) => (signal.removeEventListener("abort", onAbort), reject(err as Error)),
+    );
+  });
 }

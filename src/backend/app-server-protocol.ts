@@ -39,16 +39,41 @@ export const turnCompleted = z.object({
   }),
 });
 
-const rateLimitWindow = z.object({ usedPercent: z.number(), resetsAt: z.number().nullable().optional() }).nullable();
-export const rateLimitsUpdated = z.object({
-  rateLimits: z.object({ primary: rateLimitWindow.optional(), secondary: rateLimitWindow.optional() }),
+const rateLimitWindow = z
+  .object({ usedPercent: z.number(), windowDurationMins: z.number().nullable().optional(), resetsAt: z.number().nullable().optional() })
+  .nullable();
+const rateLimitSnapshot = z.object({
+  primary: rateLimitWindow.optional(),
+  secondary: rateLimitWindow.optional(),
+  planType: z.string().nullable().optional(),
 });
-export type RateLimitSnapshot = z.infer<typeof rateLimitsUpdated>["rateLimits"];
+export const rateLimitsUpdated = z.object({ rateLimits: rateLimitSnapshot });
+export const rateLimitsReadResult = z.object({ rateLimits: rateLimitSnapshot });
+export type RateLimitSnapshot = z.infer<typeof rateLimitSnapshot>;
 
+/** Of `account/read` only the kind of login and the plan are read: never the email. */
 export const accountReadResult = z.object({
-  account: z.object({ type: z.string() }).nullable(),
+  account: z.object({ type: z.string(), planType: z.string().nullable().optional() }).nullable(),
   requiresOpenaiAuth: z.boolean(),
 });
+
+export const deviceCodeLoginStartResult = z.object({
+  type: z.literal("chatgptDeviceCode"),
+  loginId: z.string().min(1),
+  verificationUrl: z.string().url(),
+  userCode: z.string().min(1),
+});
+
+export const loginCompleted = z.object({
+  loginId: z.string().nullable(),
+  success: z.boolean(),
+  error: z.string().nullable(),
+});
+
+export const accountUpdated = z.object({ authMode: z.string().nullable(), planType: z.string().nullable() });
+
+export const cancelLoginResult = z.object({ status: z.string() });
+export const logoutResult = z.object({});
 
 export const authStatusResult = z.object({
   authMethod: z.string().nullable(),

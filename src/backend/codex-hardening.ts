@@ -41,8 +41,19 @@ const CONFIG_OVERRIDES = [
   "include_apps_instructions=false",
 ] as const;
 
+/**
+ * The login lives in CODEX_HOME/auth.json, never in a keyring: the adapter notices a removed
+ * login by that file, and `npm run login` (the same override) writes where the app-server reads.
+ * Every Codex command the adapter runs takes it, not only the chat children.
+ */
+export const CREDENTIALS_STORE_ARGS: readonly string[] = ["-c", 'cli_auth_credentials_store="file"'];
+
 export function hardeningArgs(): string[] {
-  return [...DISABLED_FEATURES.flatMap((f) => ["--disable", f]), ...CONFIG_OVERRIDES.flatMap((c) => ["-c", c])];
+  return [
+    ...DISABLED_FEATURES.flatMap((f) => ["--disable", f]),
+    ...CONFIG_OVERRIDES.flatMap((c) => ["-c", c]),
+    ...CREDENTIALS_STORE_ARGS,
+  ];
 }
 
 /** Replaces Codex's coding-agent system prompt. */

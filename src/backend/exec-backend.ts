@@ -7,7 +7,18 @@ import { AsyncQueue } from "../core/async-queue.ts";
 import { BackendError } from "./backend-error.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
 import { BASE_INSTRUCTIONS, hardeningArgs } from "./codex-hardening.ts";
-import type { AccountStatus, Backend, BackendHealth, ChatEvent, ChatTurnRequest, ModelInfo } from "./types.ts";
+import { readLoginStatus } from "./login-status.ts";
+import type {
+  AccountDetails,
+  AccountStatus,
+  Backend,
+  BackendHealth,
+  BackendRuntime,
+  ChatEvent,
+  ChatTurnRequest,
+  LoginState,
+  ModelInfo,
+} from "./types.ts";
 
 export interface ExecBackendOptions {
   readonly bin: string;
@@ -40,6 +51,7 @@ const execEvent = z.union([
 export class ExecBackend implements Backend {
   readonly name = "exec" as const;
   readonly #o: ExecBackendOptions;
+  #running = 0;
 
   constructor(options: ExecBackendOptions) {
     this.#o = options;
@@ -58,23 +70,47 @@ export class ExecBackend implements Backend {
     return { state: "ready", problem: undefined };
   }
 
+  runtime(): BackendRuntime {
+    return { pid: undefined, restarts: 0, activeTurns: this.#running };
+  }
+
   binaryVersion(): Promise<string> {
     return readBinaryVersion(this.#o.bin, this.#o.env);
   }
 
-  /** `codex login status` exits 0 only when a login exists; exec cannot tell ChatGPT from other providers. */
-  readAccount(): Promise<AccountStatus> {
-    return new Promise((resolve) => {
-      const child = spawn(this.#o.bin, ["login", "status"], { env: this.#o.env, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      child.on("error", () => resolve({ usable: false, problem: "could not run codex login status" }));
-      child.on("close", (code) => {
-        if (code === 0 && /ChatGPT/i.test(out)) resolve({ usable: true, problem: undefined });
-        else resolve({ usable: false, problem: "Codex is not signed in with ChatGPT: run `npm run login`" });
-      });
-    });
+  /** `codex login status` reads auth.json afresh every time; exec cannot tell ChatGPT from other providers. */
+  async readAccount(): Promise<AccountStatus> {
+    const status = await readLoginStatus(this.#o.bin, this.#o.env);
+    return status.authMode === "chatgpt"
+      ? { usable: true, problem: undefined }
+      : { usable: false, problem: "Codex is not signed in with ChatGPT: run `npm run login`" };
+  }
+
+  /** As far as `codex login status` goes: the kind of login, no plan and no usage figures. */
+  async accountDetails(): Promise<AccountDetails> {
+    const { authMode } = await readLoginStatus(this.#o.bin, this.#o.env);
+    return { signedIn: authMode === "chatgpt", authMode, planType: null, rateLimits: null };
+  }
+
+  startLogin(): Promise<LoginState> {
+    return Promise.reject(dashboardSignInUnsupported());
+  }
+
+  cancelLogin(): Promise<void> {
+    return Promise.reject(dashboardSignInUnsupported());
+  }
+
+  loginState(): LoginState {
+    return { status: "idle" };
+  }
+
+  logout(): Promise<void> {
+    return Promise.reject(dashboardSignInUnsupported());
+  }
+
+  /** Nothing in this process changes the login; `npm run login` and `logout` are seen by the next check. */
+  onAccountChanged(): () => void {
+    return () => undefined;
   }
 
   listModels(): Promise<readonly ModelInfo[]> {
@@ -103,6 +139,8 @@ export class ExecBackend implements Backend {
       "-",
     ];
     const child = spawn(this.#o.bin, args, { cwd: this.#o.workDir, env: this.#o.env, stdio: ["pipe", "pipe", "ignore"] });
+    this.#running += 1;
+    child.once("close", () => (this.#running -= 1));
     const events = new AsyncQueue<ChatEvent>();
     const kill = () => child.kill("SIGKILL");
     request.signal.addEventListener("abort", kill, { once: true });
@@ -144,6 +182,13 @@ export class ExecBackend implements Backend {
       if (child.exitCode === null && child.signalCode === null) kill();
     }
   }
+}
+
+function dashboardSignInUnsupported(): BackendError {
+  return new BackendError(
+    "unavailable",
+    "Signing in or out from the dashboard needs the app-server backend (CODEX_BACKEND=app-server); with the exec backend use `npm run login` and `npm run logout`.",
+  );
 }
 
 function parseLine(line: string): z.infer<typeof execEvent> | undefined {

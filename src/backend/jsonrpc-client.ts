@@ -44,7 +44,11 @@ export interface RpcHandlers {
   onRequest(method: string, params: unknown): Promise<unknown>;
   /** A line that is not a JSON-RPC message (logged by the owner, never echoed to clients). */
   onProtocolError(problem: string): void;
+  /** Sees every message sent and every JSON value received (the contract tests validate them); must not throw. */
+  onWire?: WireObserver;
 }
+
+export type WireObserver = (direction: "out" | "in", message: unknown) => void;
 
 interface Pending {
   method: string;
@@ -106,7 +110,10 @@ export class JsonRpcClient {
   }
 
   #send(message: object): void {
-    this.#output.write(`${JSON.stringify(message)}\n`);
+    const line = JSON.stringify(message);
+    // The observer gets what went on the wire (no undefined fields), as a copy it may keep.
+    if (this.#handlers.onWire) this.#handlers.onWire("out", JSON.parse(line));
+    this.#output.write(`${line}\n`);
   }
 
   #receive(line: string): void {
@@ -118,6 +125,7 @@ export class JsonRpcClient {
       this.#handlers.onProtocolError("a line from Codex was not JSON");
       return;
     }
+    this.#handlers.onWire?.("in", json);
     const parsed = incomingSchema.safeParse(json);
     if (!parsed.success) {
       this.#handlers.onProtocolError("a message from Codex was not JSON-RPC");

@@ -24,10 +24,12 @@ export function applyTurnNotification(
   switch (method) {
     case "item/agentMessage/delta":
       sink.events.push({ type: "text", delta: agentMessageDelta.parse(params).delta });
+      sink.answerStarted = true;
       return undefined;
     case "item/reasoning/textDelta":
     case "item/reasoning/summaryTextDelta":
       sink.events.push({ type: "reasoning", delta: reasoningDelta.parse(params).delta });
+      sink.answerStarted = true;
       return undefined;
     case "thread/tokenUsage/updated": {
       const t = tokenUsageUpdated.parse(params).tokenUsage.total;
@@ -47,7 +49,12 @@ export function applyTurnNotification(
         return undefined;
       }
       // Codex retries upstream 429s itself for minutes; the client is better served by a prompt 429.
-      return upstreamHttpStatus(p.error.codexErrorInfo) === 429 ? mapTurnError(p.error, rateLimits, nowMs) : undefined;
+      if (upstreamHttpStatus(p.error.codexErrorInfo) === 429) return mapTurnError(p.error, rateLimits, nowMs);
+      // A retry starts the answer again from scratch: after part of it went out, the client would get it twice.
+      if (sink.answerStarted) {
+        return new BackendError("upstream", `the answer broke off midway (${p.error.additionalDetails ?? p.error.message}); retry the request`);
+      }
+      return undefined;
     }
     case "turn/completed": {
       const { turn } = turnCompleted.parse(params);

@@ -11,6 +11,8 @@ export class TurnSink {
   lastError: TurnError | undefined;
   /** Codex sent `turn/completed`: nothing is left to interrupt, whatever the request saw. */
   codexEnded = false;
+  /** Some of the answer (text or reasoning) was passed on: a retry by Codex would repeat it. */
+  answerStarted = false;
 
   get finished(): boolean {
     return this.events.ended;

@@ -49,10 +49,44 @@ export interface BackendHealth {
   readonly problem: string | undefined;
 }
 
+/** Live figures for the dashboard and /metrics. */
+export interface BackendRuntime {
+  /** The long-lived child's pid (app-server), undefined when none runs. */
+  readonly pid: number | undefined;
+  /** How often the child was replaced since start. */
+  readonly restarts: number;
+  /** Codex turns in flight right now. */
+  readonly activeTurns: number;
+}
+
 export interface AccountStatus {
   /** A usable login exists: ChatGPT signed in, or the configured provider needs no OpenAI auth. */
   readonly usable: boolean;
   readonly problem: string | undefined;
+}
+
+/** The dashboard's device-code sign-in, as the backend last saw it. */
+export type LoginState =
+  | { readonly status: "idle" }
+  | { readonly status: "pending"; readonly loginId: string; readonly verificationUrl: string; readonly userCode: string; readonly startedAt: number }
+  | { readonly status: "succeeded"; readonly at: number }
+  | { readonly status: "failed"; readonly error: string; readonly at: number };
+
+export interface RateLimitWindowInfo {
+  readonly usedPercent: number;
+  readonly windowMinutes: number | null;
+  /** Epoch seconds. */
+  readonly resetsAt: number | null;
+}
+
+/** What the dashboard shows about the login: never an email, token or account id. */
+export interface AccountDetails {
+  /** A usable ChatGPT login (false when it was removed or rejected upstream). */
+  readonly signedIn: boolean;
+  /** "chatgpt", "apikey", ...; null when not signed in. */
+  readonly authMode: string | null;
+  readonly planType: string | null;
+  readonly rateLimits: { readonly primary: RateLimitWindowInfo | null; readonly secondary: RateLimitWindowInfo | null } | null;
 }
 
 export interface Backend {
@@ -60,6 +94,7 @@ export interface Backend {
   start(): Promise<void>;
   stop(): Promise<void>;
   health(): BackendHealth;
+  runtime(): BackendRuntime;
   /** Runs one chat turn; errors surface as BackendError from the iterator. */
   chat(request: ChatTurnRequest): AsyncIterable<ChatEvent>;
   listModels(): Promise<readonly ModelInfo[]>;
@@ -68,4 +103,15 @@ export interface Backend {
   readAccount(): Promise<AccountStatus>;
   /** The version the running binary reports, e.g. "0.169.0". */
   binaryVersion(): Promise<string>;
+  /** Starts a device-code sign-in (replacing a pending one); resolves with the URL and code to show. */
+  startLogin(): Promise<LoginState>;
+  /** Cancels a pending sign-in; nothing happens when none is pending. */
+  cancelLogin(): Promise<void>;
+  /** The current sign-in attempt; updated when Codex reports its completion. */
+  loginState(): LoginState;
+  /** Signs Codex out of the dedicated Codex home. */
+  logout(): Promise<void>;
+  accountDetails(): Promise<AccountDetails>;
+  /** Called after a sign-in completes, a sign-out, or Codex reports another account change; returns an unsubscribe. */
+  onAccountChanged(listener: () => void): () => void;
 }

@@ -28,9 +28,12 @@ export class Readiness {
   #lastProblem: string | undefined;
   #stopped = false;
   #refreshing: Promise<void> | undefined;
+  #unsubscribe: () => void;
 
   constructor(options: ReadinessOptions) {
     this.#o = options;
+    // A sign-in or sign-out through the backend shows on /healthz at once, not at the next periodic check.
+    this.#unsubscribe = options.backend.onAccountChanged(() => void this.#afterAccountChange());
   }
 
   async start(): Promise<void> {
@@ -41,6 +44,7 @@ export class Readiness {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#unsubscribe();
   }
 
   /** Why the adapter is not ready, in operator words; undefined when ready. */
@@ -75,6 +79,13 @@ export class Readiness {
   refresh(): Promise<void> {
     this.#refreshing ??= this.#readAccount().finally(() => (this.#refreshing = undefined));
     return this.#refreshing;
+  }
+
+  /** A read already under way may predate the change: read again once it is done. */
+  async #afterAccountChange(): Promise<void> {
+    if (this.#stopped) return;
+    await this.#refreshing;
+    await this.refresh();
   }
 
   async #readAccount(): Promise<void> {

@@ -4,7 +4,11 @@ import { InvalidJsonError, InvalidRequestError, PayloadTooLargeError } from "../
 
 /** Reads at most `maxBytes` of the body, parses JSON and validates it; every failure is an OpenAI-shaped 4xx. */
 export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBytes: number): Promise<z.infer<T>> {
-  const tooLarge = () => new PayloadTooLargeError(`Request body is larger than ${maxBytes} bytes.`);
+  const tooLarge = () => {
+    // The rest of the body stays unread; on a kept-alive connection it would spoil the next request.
+    c.header("Connection", "close");
+    return new PayloadTooLargeError(`Request body is larger than ${maxBytes} bytes.`);
+  };
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge();
   const body = c.req.raw.body;

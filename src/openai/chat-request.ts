@@ -1,31 +1,41 @@
 import { z } from "zod";
 
 /**
- * The chat completions body. Unknown fields pass (clients send many we cannot map, and a
- * needless 400 makes some clients change later requests); fields we act on are checked.
+ * Text that reaches Codex. Lone UTF-16 surrogates (e.g. an emoji cut in half by a client's
+ * `slice`) become U+FFFD, as any UTF-8 encoder would make them. Codex cannot parse a JSON-RPC
+ * message that escapes one and never answers it; the child is then recycled, failing every turn in flight.
  */
-const textPart = z.object({ type: z.literal("text"), text: z.string() });
+const text = z.string().transform((s) => s.replace(/\p{Cs}/gu, "\uFFFD"));
+
+/** Model ids are short; a huge one fails upstream (431, headers too large) only after Codex's retries, as a slow 502. */
+const MAX_MODEL_ID_CHARS = 256;
+
+const textPart = z.object({ type: z.literal("text"), text });
 const otherPart = z.object({ type: z.string() }).loose();
 const contentPart = z.union([textPart, otherPart]);
 
 const toolCall = z
-  .object({ id: z.string().optional(), function: z.object({ name: z.string(), arguments: z.string().optional() }).loose() })
+  .object({ id: z.string().optional(), function: z.object({ name: text, arguments: text.optional() }).loose() })
   .loose();
 
 const message = z
   .object({
     role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
-    content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+    content: z.union([text, z.array(contentPart), z.null()]).optional(),
     name: z.string().optional(),
     tool_calls: z.array(toolCall).optional(),
-    tool_call_id: z.string().optional(),
+    tool_call_id: text.optional(),
   })
   .loose();
 export type ChatMessage = z.infer<typeof message>;
 
+/**
+ * The chat completions body. Unknown fields pass (clients send many we cannot map, and a
+ * needless 400 makes some clients change later requests); fields we act on are checked.
+ */
 export const chatRequestSchema = z
   .object({
-    model: z.string().optional(),
+    model: z.string().max(MAX_MODEL_ID_CHARS).pipe(text).optional(),
     messages: z.array(message).min(1, "messages must contain at least one message"),
     stream: z.boolean().nullable().optional(),
     stream_options: z.object({ include_usage: z.boolean().nullable().optional() }).loose().nullable().optional(),

@@ -31,7 +31,7 @@ test("Codex killed mid-stream: one error frame, a clean end, a restarted child, 
   assert.equal(res.status, 200);
   const stream = new StreamReader(res);
   await stream.until('"content":"d1 "');
-  const pid = backend().child.pid;
+  const pid = backend().runtime().pid;
   assert.ok(pid);
   process.kill(pid, "SIGKILL");
   const text = await stream.rest();
@@ -42,20 +42,20 @@ test("Codex killed mid-stream: one error frame, a clean end, a restarted child, 
   assert.notEqual(frames.at(-1), "[DONE]");
   assert.equal(e2e.service.limiter.stats().active, 0);
 
-  await waitFor(() => backend().child.pid !== undefined && backend().child.pid !== pid, 15_000, "a new child");
+  await waitFor(() => backend().runtime().pid !== undefined && backend().runtime().pid !== pid, 15_000, "a new child");
   await waitHealthy(e2e);
   e2e.upstream.behave({ deltas: ["back again"] });
   const next = await chat({});
   assert.equal(next.status, 200);
   assert.equal(((await next.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content, "back again");
-  assert.equal(backend().child.restarts, 1);
+  assert.equal(backend().runtime().restarts, 1);
 });
 
 test("Codex killed during a non-streaming request: 503 with Retry-After, then service resumes", async () => {
   e2e.upstream.behave({ deltas: ["never"], firstByteDelayMs: 5000 });
   const pending = chat({});
   await waitFor(() => e2e.upstream.openStreams > 0, 5000, "upstream called");
-  process.kill(backend().child.pid!, "SIGKILL");
+  process.kill(backend().runtime().pid!, "SIGKILL");
   const res = await pending;
   assert.equal(res.status, 503);
   assert.ok(res.headers.get("retry-after"));
@@ -67,7 +67,7 @@ test("Codex killed during a non-streaming request: 503 with Retry-After, then se
 
 test("killed while idle: health goes 503 and back to 200 by itself", async () => {
   await waitHealthy(e2e);
-  const pid = backend().child.pid!;
+  const pid = backend().runtime().pid!;
   process.kill(pid, "SIGKILL");
   await waitFor(async () => (await fetch(`${e2e.service.url}/healthz`)).status === 503, 5000, "healthz 503");
   await waitHealthy(e2e);

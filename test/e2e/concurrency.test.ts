@@ -22,7 +22,7 @@ const chat = (body: object, signal?: AbortSignal) =>
 function activeTurns(): number {
   const backend = e2e.service.backend;
   assert.ok(backend instanceof AppServerBackend);
-  return backend.child.activeTurns;
+  return backend.runtime().activeTurns;
 }
 
 test("8 simultaneous requests with a 500 ms upstream all succeed with the default limits", async () => {

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/core/logger.ts";
-import { startService, type Service } from "../../src/service.ts";
+import { startService, type Service, type ServiceHooks } from "../../src/service.ts";
 import { codexTestEnv, startEgressGuard, type EgressGuard } from "./egress-guard.ts";
+import { createWireContract, type WireContract } from "./protocol-contract.ts";
 import { standInCodexConfig, startStandInUpstream, type StandInUpstream } from "./stand-in-upstream.ts";
 
 export const TEST_API_KEY = "e2e-test-key-Zq8wX2vN7mK4pR9tY3bL6cH1";
@@ -19,6 +20,9 @@ export interface E2E {
   readonly dataDir: string;
   /** Every log line the adapter wrote, for checks that nothing sensitive is logged. */
   readonly logs: string[];
+  /** Every JSON-RPC message to and from Codex, validated against the pinned protocol schema. */
+  readonly contract: WireContract;
+  /** Cleans up, then fails if any message broke the protocol schema. */
   close(): Promise<void>;
 }
 
@@ -27,12 +31,17 @@ export interface E2EOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Write the stand-in provider into config.toml (default); false leaves CODEX_HOME empty. */
   readonly codexConfig?: boolean;
+  /** Extra `key = value` lines for the stand-in provider's table in config.toml (e.g. Codex's retry limits). */
+  readonly providerSettings?: readonly string[];
   /** Files to place in CODEX_HOME before start (e.g. a fabricated auth.json). */
   readonly codexHomeFiles?: Readonly<Record<string, string>>;
+  /** How long Codex may leave a local call unanswered before its child counts as hung (fault tests shorten it). */
+  readonly codexRpcTimeoutMs?: ServiceHooks["codexRpcTimeoutMs"];
 }
 
 /** The real service, real pinned Codex binary and a stand-in upstream, all on 127.0.0.1. */
 export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
+  const contract = await createWireContract(); // first: a schema that cannot be generated leaves nothing running
   const upstream = await startStandInUpstream();
   const egress = await startEgressGuard();
   const dataDir = mkdtempSync(path.join(tmpdir(), "ccp-e2e-"));
@@ -48,11 +57,14 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const logs: string[] = [];
   // bootstrap creates CODEX_HOME; write the operator's config first so Codex sees it at spawn
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
-  if (options.codexConfig !== false) writeFileSync(path.join(codexHome, "config.toml"), standInCodexConfig(upstream.baseUrl));
+  if (options.codexConfig !== false) writeFileSync(path.join(codexHome, "config.toml"), standInCodexConfig(upstream.baseUrl, options.providerSettings));
   for (const [name, content] of Object.entries(options.codexHomeFiles ?? {})) {
     writeFileSync(path.join(codexHome, name), content, { mode: 0o600 });
   }
-  const service = await startService(config, codexTestEnv(dataDir, egress), createLogger("debug", (l) => logs.push(l)));
+  const service = await startService(config, codexTestEnv(dataDir, egress), createLogger("debug", (l) => logs.push(l)), {
+    wireTap: contract.observe,
+    ...(options.codexRpcTimeoutMs ? { codexRpcTimeoutMs: options.codexRpcTimeoutMs } : {}),
+  });
   return {
     service,
     upstream,
@@ -60,11 +72,13 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     baseURL: `${service.url}/v1`,
     dataDir,
     logs,
+    contract,
     async close() {
       await service.stop(0);
       await upstream.close();
       await egress.close();
       rmSync(dataDir, { recursive: true, force: true });
+      contract.assertClean();
     },
   };
 }

@@ -1,12 +1,16 @@
 import type { Hono } from "hono";
+import type { AppEnv } from "../../src/http/app-env.ts";
 import { createApp, type ReadinessProbe } from "../../src/app.ts";
 import type { RequestProblem } from "../../src/core/readiness.ts";
 import type {
+  AccountDetails,
   AccountStatus,
   Backend,
   BackendHealth,
+  BackendRuntime,
   ChatEvent,
   ChatTurnRequest,
+  LoginState,
   ModelInfo,
   TokenUsage,
 } from "../../src/backend/types.ts";
@@ -102,6 +106,10 @@ export class FakeBackend implements Backend {
     return this.healthState;
   }
 
+  runtime(): BackendRuntime {
+    return { pid: undefined, restarts: 0, activeTurns: this.turns.filter((t) => !t.ended).length };
+  }
+
   listModels(): Promise<readonly ModelInfo[]> {
     this.listModelsCalls += 1;
     return this.models instanceof Error ? Promise.reject(this.models) : Promise.resolve(this.models);
@@ -120,6 +128,76 @@ export class FakeBackend implements Backend {
 
   binaryVersion(): Promise<string> {
     return Promise.resolve("0.169.0");
+  }
+
+  // --- sign-in and account (scriptable) ---
+
+  /** What the next startLogin() does: becomes the pending state, or rejects with the error. */
+  loginStart: Extract<LoginState, { status: "pending" }> | Error = {
+    status: "pending",
+    loginId: "login-1",
+    verificationUrl: "https://auth.example.invalid/codex/device",
+    userCode: "ABCD-1234",
+    startedAt: 1_750_000_000_000,
+  };
+  login: LoginState = { status: "idle" };
+  /** What accountDetails() answers. */
+  details: AccountDetails | Error = { signedIn: true, authMode: "chatgpt", planType: "plus", rateLimits: null };
+  /** What logout() rejects with, if anything. */
+  logoutError: Error | undefined = undefined;
+  readonly loginCalls = { start: 0, cancel: 0, logout: 0 };
+  readonly #accountListeners = new Set<() => void>();
+
+  startLogin(): Promise<LoginState> {
+    this.loginCalls.start += 1;
+    if (this.loginStart instanceof Error) return Promise.reject(this.loginStart);
+    this.login = this.loginStart;
+    return Promise.resolve(this.login);
+  }
+
+  cancelLogin(): Promise<void> {
+    this.loginCalls.cancel += 1;
+    if (this.login.status === "pending") this.login = { status: "idle" };
+    return Promise.resolve();
+  }
+
+  loginState(): LoginState {
+    return this.login;
+  }
+
+  logout(): Promise<void> {
+    this.loginCalls.logout += 1;
+    if (this.logoutError) return Promise.reject(this.logoutError);
+    this.login = { status: "idle" };
+    this.account = { usable: false, problem: "Codex is not signed in: run `npm run login` to sign in with ChatGPT" };
+    this.details = { signedIn: false, authMode: null, planType: null, rateLimits: null };
+    this.emitAccountChanged();
+    return Promise.resolve();
+  }
+
+  accountDetails(): Promise<AccountDetails> {
+    return this.details instanceof Error ? Promise.reject(this.details) : Promise.resolve(this.details);
+  }
+
+  onAccountChanged(listener: () => void): () => void {
+    this.#accountListeners.add(listener);
+    return () => this.#accountListeners.delete(listener);
+  }
+
+  /** Ends the pending sign-in as Codex's account/login/completed would (success also makes the account usable). */
+  completeLogin(success: boolean, error = "the sign-in failed", at = 1_750_000_060_000): void {
+    if (success) {
+      this.login = { status: "succeeded", at };
+      this.account = { usable: true, problem: undefined };
+      this.details = { signedIn: true, authMode: "chatgpt", planType: "plus", rateLimits: null };
+      this.emitAccountChanged();
+    } else {
+      this.login = { status: "failed", error, at };
+    }
+  }
+
+  emitAccountChanged(): void {
+    for (const listener of [...this.#accountListeners]) listener();
   }
 
   chat(request: ChatTurnRequest): AsyncIterable<ChatEvent> {
@@ -194,7 +272,7 @@ export const TEST_KEY = "unit-test-key-9fK2mQ7xV4pL8sT3wZ6yB1nR";
 export const fixedClock: Clock = { nowSeconds: () => 1_750_000_000 };
 
 export interface TestApp {
-  readonly app: Hono;
+  readonly app: Hono<AppEnv>;
   readonly backend: FakeBackend;
   readonly limiter: Limiter;
   readonly readiness: FakeReadiness;

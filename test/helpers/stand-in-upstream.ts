@@ -14,6 +14,16 @@ export interface Behavior {
   readonly errorBody?: object;
   readonly headers?: Readonly<Record<string, string>>;
   readonly usage?: UpstreamUsage;
+  /**
+   * Destroy the TCP connection after this many text deltas (0: before the first), one
+   * `deltaIntervalMs` after the last of them so they reach Codex first; no completion follows.
+   */
+  readonly dropAfterDeltas?: number;
+  /**
+   * Write every event in pieces cut inside each multi-byte UTF-8 character, pausing this long
+   * between pieces, so the characters really are split across socket writes on their way to Codex.
+   */
+  readonly splitMultiByteMs?: number;
 }
 
 export interface UpstreamUsage {
@@ -42,18 +52,19 @@ export interface StandInUpstream {
   behave(behavior: Behavior | ((req: ReceivedRequest) => Behavior)): void;
   /** Requests whose answer is still streaming. */
   readonly openStreams: number;
+  /** Answers cut off by `dropAfterDeltas` so far. */
+  readonly droppedConnections: number;
   close(): Promise<void>;
 }
 
 export const DEFAULT_USAGE: UpstreamUsage = { input_tokens: 21, cached_tokens: 3, output_tokens: 7, reasoning_tokens: 2 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A local stand-in for the Responses API, speaking the SSE events Codex expects. 127.0.0.1 only. */
 export async function startStandInUpstream(): Promise<StandInUpstream> {
   let pick: (req: ReceivedRequest) => Behavior = () => ({ deltas: ["Hello", " from", " the", " stand-in."] });
   const requests: ReceivedRequest[] = [];
   let openStreams = 0;
+  let dropped = 0;
   let counter = 0;
 
   const server = http.createServer((req, res) => {
@@ -80,8 +91,20 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
     openStreams += 1;
     let gone = false;
     res.on("close", () => (gone = true));
+    /** Waits, but no longer than the connection lives (so `openStreams` drops when Codex hangs up). */
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        if (gone) return resolve();
+        const done = () => {
+          clearTimeout(timer);
+          res.off("close", done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        res.once("close", done);
+      });
     try {
-      if (b.firstByteDelayMs) await sleep(b.firstByteDelayMs);
+      if (b.firstByteDelayMs) await pause(b.firstByteDelayMs);
       if (gone) return;
       if (b.status && b.status !== 200) {
         res.writeHead(b.status, { "content-type": "application/json", ...b.headers });
@@ -89,25 +112,42 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
         return;
       }
       res.writeHead(200, { "content-type": "text/event-stream", ...b.headers });
+      if (b.splitMultiByteMs) res.socket?.setNoDelay(true); // every piece its own TCP segment
+      const drop = () => {
+        dropped += 1;
+        res.socket?.destroy(); // mid-answer: no completion, no chunked-encoding terminator
+      };
       const id = `msg_${n}`;
-      const send = (event: { type: string } & Record<string, unknown>) =>
-        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      send({ type: "response.created", response: { id: `resp_${n}` } });
-      send({ type: "response.output_item.added", output_index: 0, item: { type: "message", id, role: "assistant", content: [] } });
+      const send = async (event: { type: string } & Record<string, unknown>) => {
+        const bytes = Buffer.from(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`, "utf8");
+        if (!b.splitMultiByteMs) return void res.write(bytes);
+        for (const piece of cutInsideMultiByte(bytes)) {
+          if (gone) return;
+          res.write(piece);
+          await pause(b.splitMultiByteMs);
+        }
+      };
+      await send({ type: "response.created", response: { id: `resp_${n}` } });
+      await send({ type: "response.output_item.added", output_index: 0, item: { type: "message", id, role: "assistant", content: [] } });
       const deltas = b.deltas ?? ["Hello"];
       for (const [i, delta] of deltas.entries()) {
-        if (i > 0 && b.deltaIntervalMs) await sleep(b.deltaIntervalMs);
+        if (i > 0 && b.deltaIntervalMs) await pause(b.deltaIntervalMs);
         if (gone) return;
-        send({ type: "response.output_text.delta", item_id: id, output_index: 0, content_index: 0, delta });
+        if (i === b.dropAfterDeltas) return drop();
+        await send({ type: "response.output_text.delta", item_id: id, output_index: 0, content_index: 0, delta });
+      }
+      if (b.dropAfterDeltas !== undefined && b.dropAfterDeltas >= deltas.length) {
+        await pause(b.deltaIntervalMs ?? 0);
+        return drop();
       }
       const text = deltas.join("");
-      send({
+      await send({
         type: "response.output_item.done",
         output_index: 0,
         item: { type: "message", id, role: "assistant", content: [{ type: "output_text", text, annotations: [] }] },
       });
       const u = b.usage ?? DEFAULT_USAGE;
-      send({
+      await send({
         type: "response.completed",
         response: {
           id: `resp_${n}`,
@@ -137,6 +177,9 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
     get openStreams() {
       return openStreams;
     },
+    get droppedConnections() {
+      return dropped;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -145,8 +188,23 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
   };
 }
 
+/** Cuts `bytes` after the first byte of every multi-byte UTF-8 character (so each piece but the last ends mid-character). */
+export function cutInsideMultiByte(bytes: Buffer): Buffer[] {
+  const pieces: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i += 1) {
+    // A lead byte of a 2-, 3- or 4-byte sequence: 11xxxxxx.
+    if (((bytes[i] ?? 0) & 0xc0) === 0xc0) {
+      pieces.push(bytes.subarray(start, i + 1));
+      start = i + 1;
+    }
+  }
+  pieces.push(bytes.subarray(start));
+  return pieces;
+}
+
 /** The `config.toml` that points Codex at the stand-in (the operator's file, never rewritten by the adapter). */
-export function standInCodexConfig(baseUrl: string): string {
+export function standInCodexConfig(baseUrl: string, providerSettings: readonly string[] = []): string {
   return [
     'model_provider = "standin"',
     'model = "stand-in-model"',
@@ -155,6 +213,7 @@ export function standInCodexConfig(baseUrl: string): string {
     `base_url = "${baseUrl}"`,
     'wire_api = "responses"',
     'experimental_bearer_token = "stand-in-token"',
+    ...providerSettings,
     "",
   ].join("\n");
 }

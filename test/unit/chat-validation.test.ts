@@ -282,3 +282,52 @@ describe("messages to a Codex turn", () => {
     assert.equal(t.backend.turns.length, 0);
   });
 });
+
+describe("odd input found by the fuzz tests", () => {
+  test("lone surrogates reach Codex as U+FFFD (Codex drops a message that escapes one); pairs are kept", async () => {
+    const t = createTestApp();
+    const res = await t.chat({
+      model: "m\uD800",
+      messages: [
+        { role: "system", content: "s\uDFFF" },
+        { role: "user", content: [{ type: "text", text: "a\uD800b \u{1F600}" }] },
+        { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f\uDC00", arguments: "\uD83D" } }] },
+        { role: "tool", tool_call_id: "c1\uDBFF", content: "x\uD800" },
+      ],
+    });
+    assert.equal(res.status, 200);
+    const turn = t.backend.turns[0];
+    assert.equal(turn?.model, "m\uFFFD");
+    assert.equal(turn?.instructions, "s\uFFFD");
+    assert.deepEqual(turn?.history, [
+      { role: "user", text: "a\uFFFDb \u{1F600}" },
+      { role: "assistant", text: "Called tool f\uFFFD(\uFFFD)" },
+    ]);
+    assert.equal(turn?.input, "Tool result (c1\uFFFD):\nx\uFFFD");
+    assert.equal(((await res.json()) as { model: string }).model, "m\uFFFD");
+  });
+
+  test("a model id over 256 characters -> 400 param model, Codex not asked", async () => {
+    const t = createTestApp();
+    assert.equal((await t.chat(chatBody({ model: "m".repeat(256) }))).status, 200);
+    const res = await t.chat(chatBody({ model: "m".repeat(257) }));
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as ErrorJson).error.param, "model");
+    assert.equal(t.backend.turns.length, 1);
+  });
+
+  test("413 closes the connection, declared or streamed: the unread rest of the body would spoil the next request on it", async () => {
+    const t = createTestApp({ env: { MAX_REQUEST_BODY_BYTES: "1024" } });
+    const big = new TextEncoder().encode(JSON.stringify(chatBody({ pad: "x".repeat(2000) })));
+    const streamed = new ReadableStream({ start: (c) => (c.enqueue(big), c.close()) });
+    for (const init of [
+      { headers: { "content-length": String(big.length) }, body: big },
+      { body: streamed, duplex: "half" as const },
+    ]) {
+      const res = await t.request("/v1/chat/completions", { method: "POST", ...init });
+      assert.equal(res.status, 413);
+      assert.equal(res.headers.get("connection"), "close");
+      assert.equal(((await res.json()) as ErrorJson).error.code, "request_too_large");
+    }
+  });
+});

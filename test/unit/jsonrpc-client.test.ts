@@ -194,4 +194,25 @@ describe("JsonRpcClient", () => {
     await flush();
     assert.equal(sent.length, 2);
   });
+
+  test("the wire observer sees exactly what was sent and every JSON value received, answers to Codex included", async () => {
+    const wire: [string, unknown][] = [];
+    const h = harness({ onWire: (direction, message) => wire.push([direction, message]) });
+    const answered = h.client.request("turn/start", { threadId: "t", model: undefined });
+    await h.sentCount(1);
+    h.peer({ id: 1, result: { turn: { id: "u" } } });
+    await answered;
+    h.peer({ id: "s1", method: "item/tool/call", params: {} });
+    await h.sentCount(2);
+    h.toClient.write("[1,2]\nnot json\n");
+    await flush();
+    assert.deepEqual(wire, [
+      ["out", { id: 1, method: "turn/start", params: { threadId: "t" } }],
+      ["in", { id: 1, result: { turn: { id: "u" } } }],
+      ["in", { id: "s1", method: "item/tool/call", params: {} }],
+      ["out", { id: "s1", error: { code: -32601, message: "unsupported" } }],
+      ["in", [1, 2]],
+    ]);
+    assert.deepEqual(h.problems, ["a message from Codex was not JSON-RPC", "a line from Codex was not JSON"]);
+  });
 });

@@ -41,6 +41,34 @@ describe("logs", () => {
     assert.match(String(requestLines[0]?.requestId), /^req_/);
   });
 
+  test("a stream is logged once, when it ends, with its duration, first-token time, tokens and mid-stream error code", async () => {
+    const backend = new FakeBackend().script(
+      { event: { type: "text", delta: "a" } },
+      { event: { type: "usage", usage: { inputTokens: 5, cachedInputTokens: 0, outputTokens: 2, reasoningOutputTokens: 0, totalTokens: 7 } } },
+      { error: new BackendError("upstream", "boom"), delayMs: 120 },
+    );
+    const t = createTestApp({ backend });
+    const res = await t.chat(body({ stream: true }));
+    assert.match(await res.text(), /upstream_error/);
+    const lines = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "request");
+    assert.equal(lines.length, 1);
+    const line = lines[0] ?? {};
+    assert.equal(line.status, 200);
+    assert.equal(line.code, "upstream_error");
+    assert.equal(line.stream, true);
+    assert.equal(line.promptTokens, 5);
+    assert.equal(line.completionTokens, 2);
+    assert.ok(Number(line.ms) >= 100, `ms covers the whole stream: ${String(line.ms)}`);
+    assert.equal(typeof line.ttftMs, "number");
+    assert.ok(Number(line.ttftMs) < Number(line.ms));
+  });
+
+  test("health checks are logged at debug only", async () => {
+    const t = createTestApp({ env: { LOG_LEVEL: "info" } });
+    await t.app.request("/healthz");
+    assert.ok(t.logs.every((l) => (JSON.parse(l) as { level: string }).level === "debug"));
+  });
+
   test("a streaming chat leaks nothing either", async () => {
     const backend = new FakeBackend().script(...answer([ANSWER]));
     const t = createTestApp({ backend });

@@ -9,8 +9,11 @@ import { chatRequestSchema } from "../../openai/chat-request.ts";
 import { chatToTurn } from "../../openai/chat-to-turn.ts";
 import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
 import type { AppDeps } from "../../app.ts";
+import type { AppEnv } from "../app-env.ts";
 import { toApiError } from "../backend-errors.ts";
 import { readJson } from "../read-json.ts";
+import { observeTurn } from "../observe-turn.ts";
+import type { RequestTrace } from "../request-trace.ts";
 import { SseWriter } from "../sse-writer.ts";
 
 /** How long a stream whose turn was aborted may take to deliver its last frames. */
@@ -18,12 +21,14 @@ const STALLED_STREAM_GRACE_MS = 5000;
 
 type First = { kind: "event"; result: IteratorResult<ChatEvent> } | { kind: "pending"; next: Promise<IteratorResult<ChatEvent>> };
 
-export function chatRoutes(deps: AppDeps): Hono {
+export function chatRoutes(deps: AppDeps): Hono<AppEnv> {
   const { config, backend, limiter, readiness, catalog, clock } = deps;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
 
   app.post("/chat/completions", async (c) => {
+    const trace = c.get("trace");
     const body = await readJson(c, chatRequestSchema, config.maxRequestBodyBytes);
+    trace.note({ model: body.model ?? DEFAULT_MODEL_ALIAS, stream: body.stream === true });
     const turn = chatToTurn(body, config);
     const problem = await readiness.requestProblem();
     if (problem) throw new UnavailableError(problem.message, { code: problem.code, retryAfterSeconds: 30 });
@@ -59,7 +64,7 @@ export function chatRoutes(deps: AppDeps): Hono {
 
     let events: AsyncIterable<ChatEvent>;
     try {
-      events = backend.chat({ ...turn, model, reasoningEffort, signal: controller.signal });
+      events = observeTurn(backend.chat({ ...turn, model, reasoningEffort, signal: controller.signal }), trace);
     } catch (err) {
       finish();
       throw failure(err);
@@ -82,7 +87,9 @@ export function chatRoutes(deps: AppDeps): Hono {
       finish();
       throw failure(err);
     }
+    trace.defer();
     return streamCompletion(c, {
+      trace,
       iterator,
       signal: controller.signal,
       first,
@@ -115,6 +122,7 @@ async function firstEvent(iterator: AsyncIterator<ChatEvent>, waitMs: number): P
 }
 
 interface StreamArgs {
+  trace: RequestTrace;
   iterator: AsyncIterator<ChatEvent>;
   /** The turn's abort signal (timeout or client gone). */
   signal: AbortSignal;
@@ -139,6 +147,7 @@ function streamCompletion(c: Context, a: StreamArgs): Response {
     let stalled: NodeJS.Timeout | undefined;
     const dropIfStalled = () => (stalled = setTimeout(() => s.abort(), STALLED_STREAM_GRACE_MS));
     a.signal.addEventListener("abort", dropIfStalled, { once: true });
+    let status = 200;
     try {
       await sse.data(a.chunks.role());
       let result = a.first.kind === "event" ? a.first.result : await a.first.next;
@@ -154,12 +163,18 @@ function streamCompletion(c: Context, a: StreamArgs): Response {
       await sse.done();
     } catch (err) {
       const error = a.failure(err);
-      if (error instanceof ApiError && !sse.aborted) await sse.data(error.toBody());
+      if (error instanceof ApiError) {
+        a.trace.note({ code: error.code ?? error.type });
+        if (!sse.aborted) await sse.data(error.toBody());
+      } else {
+        status = 499; // the client went away mid-stream
+      }
     } finally {
       clearTimeout(stalled);
       a.signal.removeEventListener("abort", dropIfStalled);
       sse.stop();
       a.finish();
+      a.trace.end(status);
     }
   });
 }

@@ -1,3 +1,4 @@
+import type { AppEnv } from "../app-env.ts";
 import { Hono } from "hono";
 import { DEFAULT_MODEL_ALIAS, type ModelCatalog } from "../../openai/model-catalog.ts";
 import { toApiError } from "../backend-errors.ts";
@@ -5,8 +6,8 @@ import { toApiError } from "../backend-errors.ts";
 /** Ids with ':' or '/' are hidden by some clients (Obsidian LLM Wiki), so they are left out. */
 const LISTABLE_ID = /^[^:/]+$/;
 
-export function modelRoutes(catalog: ModelCatalog, created: number): Hono {
-  const app = new Hono();
+export function modelRoutes(catalog: ModelCatalog, created: number): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.get("/models", async (c) => {
     let models;
     try {

@@ -1,0 +1,341 @@
+import type { Logger } from "../core/logger.ts";
+import {
+  accountReadResult,
+  accountUpdated,
+  authStatusResult,
+  cancelLoginResult,
+  deviceCodeLoginStartResult,
+  loginCompleted,
+  logoutResult,
+  rateLimitsReadResult,
+  type RateLimitSnapshot,
+} from "./app-server-protocol.ts";
+import { describeView, viewFromAccountRead, viewFromAuthStatus, type CodexAccountView } from "./account-status.ts";
+import { authFileFingerprint } from "./auth-file.ts";
+import { BackendError } from "./backend-error.ts";
+import { isLoopbackHost } from "./child-env.ts";
+import { RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
+import { parseResult, rpc } from "./rpc-call.ts";
+import type { AccountDetails, AccountStatus, LoginState, RateLimitWindowInfo } from "./types.ts";
+
+export interface AccountManagerOptions {
+  /** The dedicated CODEX_HOME; undefined turns the auth.json checks off. */
+  readonly codexHome: string | undefined;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** The connected app-server client, waiting for a (re)starting child. */
+  readonly client: () => Promise<JsonRpcClient>;
+  /** Wraps a call Codex answers locally: no answer means a hung child, which is replaced. */
+  readonly local: <T>(pending: Promise<T>) => Promise<T>;
+  readonly rpcTimeoutMs: number;
+  /** Replaces the child, so that it loads the login from disk again. */
+  readonly recycle: (reason: string) => void;
+  /** The last rate-limit snapshot Codex pushed (`account/rateLimits/updated`). */
+  readonly lastRateLimits: () => RateLimitSnapshot | undefined;
+}
+
+/** account/read asks the ChatGPT backend about workspaces and fails (or hangs) offline. */
+const ACCOUNT_READ_TIMEOUT_MS = 10_000;
+/** account/login/start fetches the device code from the issuer before answering. */
+const LOGIN_START_TIMEOUT_MS = 30_000;
+/** The dashboard waits for usage figures at most this long, then shows the last pushed snapshot. */
+const RATE_LIMITS_READ_TIMEOUT_MS = 3_000;
+/** Codex gives up on a device code after 15 minutes; a pending state older than this is stale. */
+const LOGIN_PENDING_MAX_MS = 16 * 60_000;
+const MAX_ERROR_CHARS = 300;
+/** How long an account read waits for the child replaced to load a new login. */
+const RELOAD_WAIT_MS = 15_000;
+
+type Pending = Extract<LoginState, { status: "pending" }>;
+
+/**
+ * The login side of the app-server backend: device-code sign-in and sign-out through Codex,
+ * account details, and the facts Codex's cached login cannot show. Codex reads auth.json only
+ * when it starts, so a login removed from disk, or refused upstream after Codex's own refresh,
+ * is tracked here; a login written by another process (`npm run login`) makes it replace the
+ * child so that the new login is loaded.
+ */
+export class AccountManager {
+  readonly #o: AccountManagerOptions;
+  readonly #listeners = new Set<() => void>();
+  #login: LoginState = { status: "idle" };
+  /** Login operations run one at a time (a second click replaces, never races, the first). */
+  #loginQueue: Promise<unknown> = Promise.resolve();
+  #view: CodexAccountView | undefined;
+  #lastStatus: AccountStatus | undefined;
+  /** The auth.json the running child is taken to have loaded (fingerprint; null: none; undefined: not known yet). */
+  #loaded: string | null | undefined;
+  /** Set when the upstream refused the login after Codex's refresh; holds auth.json's fingerprint at that time. */
+  #rejected: { readonly file: string | null } | undefined;
+  #planType: string | null = null;
+  /** Codex held a ChatGPT login earlier in this run (cleared by a sign-out through the adapter). */
+  #hadChatgpt = false;
+  #reading: Promise<AccountStatus> | undefined;
+  /** Resolved by the next child's handshake, after the current one was replaced to load a new login. */
+  #reloaded: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
+
+  constructor(options: AccountManagerOptions) {
+    this.#o = options;
+  }
+
+  onAccountChanged(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** A new child completed its handshake: it loaded whatever auth.json holds now. */
+  childReady(): void {
+    this.#loaded = this.#fingerprint();
+    this.#reloaded?.resolve();
+    this.#reloaded = undefined;
+  }
+
+  /** The child went away: a sign-in it was polling for is lost with it. */
+  childExited(): void {
+    if (this.#login.status !== "pending") return;
+    this.#login = { status: "failed", error: "Codex restarted during the sign-in; start it again", at: this.#o.now() };
+  }
+
+  /** A turn failed as unauthorized after Codex's own refresh attempts: the ChatGPT login is refused until a new one appears. */
+  turnUnauthorized(): void {
+    if (this.#view?.authMode !== "chatgpt" || !this.#view.requiresOpenaiAuth || this.#rejected) return;
+    this.#rejected = { file: this.#fingerprint() ?? null };
+    this.#o.logger.warn("codex login rejected upstream", { problem: "sign in again" });
+  }
+
+  /** Handles account notifications; returns false for any other method. */
+  onNotification(method: string, params: unknown): boolean {
+    if (method === "account/login/completed") {
+      const parsed = loginCompleted.safeParse(params);
+      if (parsed.success) this.#loginCompleted(parsed.data);
+      return true;
+    }
+    if (method === "account/updated") {
+      const parsed = accountUpdated.safeParse(params);
+      if (parsed.success) {
+        // Codex changed its own login (sign-in, sign-out, refresh): what it holds is what is on disk now.
+        this.#planType = parsed.data.planType;
+        this.#loaded = this.#fingerprint();
+        if (parsed.data.authMode !== null) this.#rejected = undefined;
+        this.#emit();
+      }
+      return true;
+    }
+    return false;
+  }
+
+  loginState(): LoginState {
+    const login = this.#login;
+    if (login.status === "pending" && this.#o.now() - login.startedAt > LOGIN_PENDING_MAX_MS) {
+      this.#login = { status: "failed", error: "the sign-in code expired; start again", at: this.#o.now() };
+    }
+    return this.#login;
+  }
+
+  startLogin(): Promise<LoginState> {
+    return this.#serially(async () => {
+      await this.#cancelPending();
+      const client = await this.#o.client();
+      try {
+        const started = await rpc(
+          client
+            .request("account/login/start", { type: "chatgptDeviceCode" }, LOGIN_START_TIMEOUT_MS)
+            .then((r) => parseResult(deviceCodeLoginStartResult, r)),
+        );
+        if (!isShowableUrl(started.verificationUrl)) {
+          void client.request("account/login/cancel", { loginId: started.loginId }, this.#o.rpcTimeoutMs).catch(() => undefined);
+          throw new BackendError("upstream", "Codex offered a sign-in address that is neither https nor local");
+        }
+        this.#login = {
+          status: "pending",
+          loginId: started.loginId,
+          verificationUrl: started.verificationUrl,
+          userCode: started.userCode,
+          startedAt: this.#o.now(),
+        };
+        this.#o.logger.info("sign-in started", { method: "device code" });
+        return this.#login;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : "the sign-in could not start";
+        this.#login = { status: "failed", error: clip(message), at: this.#o.now() };
+        throw err;
+      }
+    });
+  }
+
+  cancelLogin(): Promise<void> {
+    return this.#serially(() => this.#cancelPending());
+  }
+
+  logout(): Promise<void> {
+    return this.#serially(async () => {
+      await this.#cancelPending();
+      const client = await this.#o.client();
+      await this.#o.local(client.request("account/logout", undefined, this.#o.rpcTimeoutMs).then((r) => parseResult(logoutResult, r)));
+      this.#login = { status: "idle" };
+      this.#rejected = undefined;
+      this.#hadChatgpt = false;
+      this.#loaded = this.#fingerprint();
+      this.#o.logger.info("signed out");
+      this.#emit();
+    });
+  }
+
+  /** The login as the adapter judges it; single-flight. */
+  readAccount(): Promise<AccountStatus> {
+    this.#reading ??= this.#readAccount().finally(() => (this.#reading = undefined));
+    return this.#reading;
+  }
+
+  async accountDetails(): Promise<AccountDetails> {
+    const status = await this.readAccount();
+    const view = this.#view;
+    const authMode = view?.authMode ?? null;
+    const signedIn = status.usable && authMode === "chatgpt";
+    const planType = authMode === "chatgpt" ? (view?.planType ?? this.#planType ?? this.#o.lastRateLimits()?.planType ?? null) : null;
+    return { signedIn, authMode, planType, rateLimits: signedIn ? await this.#rateLimits() : null };
+  }
+
+  async #readAccount(): Promise<AccountStatus> {
+    let file = this.#fingerprint();
+    if (this.#rejected && file !== undefined && file !== this.#rejected.file) {
+      this.#rejected = undefined; // a new login file: judge it afresh
+      this.#o.logger.info("codex login file changed after a rejection");
+    }
+    if (file !== undefined && file !== null && this.#loaded !== undefined && file !== this.#loaded) {
+      // Written by someone else while Codex had no usable login (e.g. `npm run login`): Codex only reads it at start.
+      // While the login is usable, a change is Codex's own token refresh.
+      if (this.#lastStatus?.usable !== true) this.#reload();
+      this.#loaded = file;
+    }
+    const view = await this.#readView();
+    file = this.#fingerprint();
+    this.#view = view;
+    if (view.authMode === "chatgpt") this.#hadChatgpt = true;
+    const status = describeView(view, {
+      fileRemoved: file === null,
+      rejected: this.#rejected !== undefined,
+      ended: this.#hadChatgpt && view.authMode === null,
+    });
+    this.#lastStatus = status;
+    return status;
+  }
+
+  #reload(): void {
+    let resolve = () => undefined as void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.#reloaded = { promise, resolve };
+    this.#o.recycle("the Codex login changed on disk");
+  }
+
+  async #readView(): Promise<CodexAccountView> {
+    if (this.#reloaded) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#reloaded.promise, new Promise((r) => (timer = setTimeout(r, RELOAD_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    const client = await this.#o.client();
+    // Never `refreshToken: true`: a refresh on every check would rotate the refresh token each time, and one
+    // that succeeds while the upstream still refuses the login would only make /healthz flap.
+    const account = await rpc(
+      client.request("account/read", {}, ACCOUNT_READ_TIMEOUT_MS).catch((err: unknown) => {
+        // Offline, account/read fails (or hangs) asking the ChatGPT backend about workspaces; the local auth state still answers.
+        if (err instanceof RpcError || err instanceof RpcTimeoutError) return undefined;
+        throw err;
+      }),
+    );
+    if (account !== undefined) return viewFromAccountRead(parseResult(accountReadResult, account));
+    return this.#o.local(
+      client
+        .request("getAuthStatus", { includeToken: false, refreshToken: false }, this.#o.rpcTimeoutMs)
+        .then((result) => viewFromAuthStatus(parseResult(authStatusResult, result))),
+    );
+  }
+
+  async #rateLimits(): Promise<AccountDetails["rateLimits"]> {
+    let snapshot: RateLimitSnapshot | undefined;
+    try {
+      const client = await this.#o.client();
+      const result = await client.request("account/rateLimits/read", undefined, RATE_LIMITS_READ_TIMEOUT_MS);
+      snapshot = parseResult(rateLimitsReadResult, result).rateLimits;
+    } catch {
+      snapshot = this.#o.lastRateLimits(); // offline or slow: the last figures Codex pushed during a turn
+    }
+    if (!snapshot) return null;
+    return { primary: windowInfo(snapshot.primary), secondary: windowInfo(snapshot.secondary) };
+  }
+
+  #loginCompleted(done: { loginId: string | null; success: boolean; error: string | null }): void {
+    const login = this.#login;
+    if (login.status !== "pending" || (done.loginId !== null && done.loginId !== login.loginId)) return;
+    if (done.success) {
+      this.#login = { status: "succeeded", at: this.#o.now() };
+      this.#rejected = undefined;
+      this.#loaded = this.#fingerprint(); // written by the child itself
+      this.#o.logger.info("sign-in completed");
+      this.#emit();
+    } else {
+      // Codex's reason is shown on the dashboard but not logged: it may quote an issuer's answer.
+      this.#login = { status: "failed", error: clip(done.error ?? "the sign-in failed"), at: this.#o.now() };
+      this.#o.logger.warn("sign-in failed");
+    }
+  }
+
+  async #cancelPending(): Promise<void> {
+    const login = this.#login;
+    if (login.status !== "pending") return;
+    this.#login = { status: "idle" };
+    await this.#cancelInCodex(login);
+  }
+
+  async #cancelInCodex(login: Pending): Promise<void> {
+    try {
+      const client = await this.#o.client();
+      await this.#o.local(
+        client.request("account/login/cancel", { loginId: login.loginId }, this.#o.rpcTimeoutMs).then((r) => parseResult(cancelLoginResult, r)),
+      );
+    } catch {
+      // A child that restarted has forgotten the sign-in anyway.
+    }
+  }
+
+  #serially<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.#loginQueue.then(operation, operation);
+    this.#loginQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  #fingerprint(): string | null | undefined {
+    return this.#o.codexHome === undefined ? undefined : authFileFingerprint(this.#o.codexHome);
+  }
+
+  #emit(): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch (err) {
+        this.#o.logger.error("account listener failed", { problem: err instanceof Error ? err.message : "unknown" });
+      }
+    }
+  }
+}
+
+function windowInfo(w: RateLimitSnapshot["primary"]): RateLimitWindowInfo | null {
+  if (!w) return null;
+  return { usedPercent: w.usedPercent, windowMinutes: w.windowDurationMins ?? null, resetsAt: w.resetsAt ?? null };
+}
+
+/** The dashboard shows this address as a link: https, or a loopback issuer (tests, local development). */
+function isShowableUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    if (url.username || url.password) return false;
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
+function clip(text: string): string {
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
+}

@@ -1,0 +1,54 @@
+import type { AppDeps } from "../app.ts";
+import { DEFAULT_MODEL_ALIAS } from "../openai/model-catalog.ts";
+import type { AccountCache } from "./account-cache.ts";
+
+export type DashboardStateDeps = Pick<AppDeps, "config" | "backend" | "limiter" | "readiness" | "catalog" | "telemetry"> & {
+  readonly account: AccountCache;
+  readonly pinnedCodexVersion: string;
+};
+
+/** Everything the page shows, in one JSON document. Metadata only: no prompts, answers or keys. */
+export async function dashboardState(d: DashboardStateDeps) {
+  const { config, backend, limiter, readiness, catalog, telemetry } = d;
+  const problem = readiness.problem();
+  const [account, models] = await Promise.all([d.account.get(), catalog.models().then((m) => m.map((x) => x.id)).catch(() => [])]);
+  const runtime = backend.runtime();
+  const slots = limiter.stats();
+  return {
+    generatedAt: Date.now(),
+    health: {
+      ready: problem === undefined,
+      problem: problem ?? null,
+      backend: backend.name,
+      codexVersion: d.pinnedCodexVersion,
+      childState: backend.health().state,
+      childPid: runtime.pid ?? null,
+      restarts: runtime.restarts,
+    },
+    account,
+    login: backend.loginState(),
+    models: [DEFAULT_MODEL_ALIAS, ...models.filter((m) => m !== DEFAULT_MODEL_ALIAS)],
+    load: {
+      concurrencyInUse: slots.active,
+      concurrencyLimit: slots.capacity,
+      queueLength: slots.queued,
+      activeTurns: runtime.activeTurns,
+      latency: telemetry.recent.latency(),
+      errorsByCode: telemetry.recent.errorsByCode(),
+    },
+    lastHour: telemetry.recent.lastHour(),
+    events: telemetry.recent.events(),
+    limits: {
+      maxConcurrentRequests: config.maxConcurrentRequests,
+      maxQueueLength: config.maxQueueLength,
+      queueWaitSeconds: config.queueWaitMs / 1000,
+      requestTimeoutSeconds: config.requestTimeoutMs / 1000,
+      maxRequestBodyBytes: config.maxRequestBodyBytes,
+      maxMessages: config.maxMessages,
+      maxTotalTextChars: config.maxTotalTextChars,
+      keepAliveSeconds: config.keepAliveMs / 1000,
+      upstreamModel: config.upstreamModel ?? null,
+      metricsPublic: config.metricsPublic,
+    },
+  };
+}

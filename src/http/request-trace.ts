@@ -1,0 +1,69 @@
+import { randomUUID } from "node:crypto";
+import type { TokenUsage } from "../backend/types.ts";
+import type { RequestRecord } from "../observability/request-record.ts";
+
+/** The OpenAI-compatible routes, each under one canonical name whether or not the client used /v1. */
+const API_ROUTES = new Set(["/models", "/chat/completions"]);
+
+/** The canonical route for metrics and events; undefined for non-API paths (health, dashboard, metrics). */
+export function canonicalRoute(path: string): string | undefined {
+  const bare = path.startsWith("/v1/") ? path.slice(3) : path;
+  if (API_ROUTES.has(bare)) return `/v1${bare}`;
+  return path === "/v1" || path.startsWith("/v1/") ? "/v1/unknown" : undefined;
+}
+
+type Notes = { -readonly [K in "model" | "stream" | "code" | "ttftMs" | "promptTokens" | "completionTokens"]: RequestRecord[K] };
+
+/**
+ * Follows one HTTP request to its real end (for a stream: when the stream closes, not when the
+ * headers go out) and hands the finished record to `onEnd` exactly once.
+ */
+export class RequestTrace {
+  readonly id = `req_${randomUUID().replaceAll("-", "")}`;
+  readonly method: string;
+  readonly path: string;
+  readonly #time = Date.now();
+  readonly #started = performance.now();
+  readonly #onEnd: (record: RequestRecord, api: boolean) => void;
+  #notes: Notes = { model: null, stream: null, code: null, ttftMs: null, promptTokens: null, completionTokens: null };
+  #deferred = false;
+  #ended = false;
+
+  /** `onEnd` learns whether the path was an API route (non-API paths keep their path as `route`). */
+  constructor(method: string, path: string, onEnd: (record: RequestRecord, api: boolean) => void) {
+    this.method = method;
+    this.path = path;
+    this.#onEnd = onEnd;
+  }
+
+  note(notes: Partial<Notes>): void {
+    this.#notes = { ...this.#notes, ...notes };
+  }
+
+  /** Marks the first answer or reasoning delta (only the first call counts). */
+  firstToken(): void {
+    this.#notes.ttftMs ??= Math.round(performance.now() - this.#started);
+  }
+
+  usage(usage: TokenUsage): void {
+    this.note({ promptTokens: usage.inputTokens, completionTokens: usage.outputTokens });
+  }
+
+  /** The response outlives the handler (a stream): the route calls end() itself. */
+  defer(): void {
+    this.#deferred = true;
+  }
+
+  get deferred(): boolean {
+    return this.#deferred;
+  }
+
+  end(status: number): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const route = canonicalRoute(this.path);
+    const durationMs = Math.round(performance.now() - this.#started);
+    const record = { time: this.#time, requestId: this.id, method: this.method, route: route ?? this.path, status, durationMs, ...this.#notes };
+    this.#onEnd(record, route !== undefined);
+  }
+}

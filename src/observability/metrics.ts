@@ -1,0 +1,97 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Backend } from "../backend/types.ts";
+import type { Limiter } from "../core/limiter.ts";
+import type { RequestRecord } from "./request-record.ts";
+
+const PREFIX = "codex_provider_";
+
+export interface MetricsSources {
+  readonly limiter: Limiter;
+  readonly backend: Backend;
+  /** Whether the adapter can answer right now (the /healthz verdict). */
+  readonly ready: () => boolean;
+}
+
+/**
+ * Prometheus metrics on a registry of their own (no global state): request outcomes and
+ * latencies are observed as they finish; live state (queue, turns, restarts) is read at scrape.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<"route" | "status" | "code">;
+  readonly #duration: Histogram<"route">;
+  readonly #ttft: Histogram<"route">;
+  readonly #tokens: Counter<"kind">;
+  readonly #limitHits: Counter;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.#requests = new Counter({
+      name: `${PREFIX}requests_total`,
+      help: "API requests by canonical route, HTTP status and OpenAI error code (code=\"none\" on success).",
+      labelNames: ["route", "status", "code"],
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: `${PREFIX}request_duration_seconds`,
+      help: "Time from request to the last byte (streams: until the stream ended).",
+      labelNames: ["route"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    this.#ttft = new Histogram({
+      name: `${PREFIX}time_to_first_token_seconds`,
+      help: "Time from request to Codex's first answer or reasoning delta.",
+      labelNames: ["route"],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.#tokens = new Counter({
+      name: `${PREFIX}tokens_total`,
+      help: "Tokens Codex reported: kind=input|output.",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.#limitHits = new Counter({
+      name: `${PREFIX}upstream_limit_hits_total`,
+      help: "Requests refused because the ChatGPT plan's usage or rate limit was reached.",
+      registers,
+    });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({ name: `${PREFIX}${name}`, help, registers, collect() { this.set(read()); } });
+    gauge("queue_length", "Requests waiting for a concurrency slot.", () => sources.limiter.stats().queued);
+    gauge("concurrency_in_use", "Concurrency slots taken.", () => sources.limiter.stats().active);
+    gauge("concurrency_limit", "MAX_CONCURRENT_REQUESTS.", () => sources.limiter.stats().capacity);
+    gauge("active_turns", "Codex turns in flight.", () => sources.backend.runtime().activeTurns);
+    gauge("ready", "1 when /healthz would answer 200.", () => (sources.ready() ? 1 : 0));
+    new Counter({
+      name: `${PREFIX}codex_restarts_total`,
+      help: "How often the Codex child was replaced since the adapter started.",
+      registers,
+      collect() {
+        // The supervisor owns the count; mirror it at scrape time.
+        this.reset();
+        this.inc(sources.backend.runtime().restarts);
+      },
+    });
+  }
+
+  observe(record: RequestRecord): void {
+    const { route } = record;
+    this.#requests.inc({ route, status: String(record.status), code: record.code ?? "none" });
+    this.#duration.observe({ route }, record.durationMs / 1000);
+    if (record.ttftMs !== null) this.#ttft.observe({ route }, record.ttftMs / 1000);
+    if (record.promptTokens) this.#tokens.inc({ kind: "input" }, record.promptTokens);
+    if (record.completionTokens) this.#tokens.inc({ kind: "output" }, record.completionTokens);
+    if (record.code === "upstream_rate_limit") this.#limitHits.inc();
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

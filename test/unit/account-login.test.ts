@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { describeView } from "../../src/backend/account-status.ts";
+import { BackendError } from "../../src/backend/backend-error.ts";
+import { codexChildEnv } from "../../src/backend/child-env.ts";
+import { hardeningArgs } from "../../src/backend/codex-hardening.ts";
+import { ExecBackend } from "../../src/backend/exec-backend.ts";
+import type { Backend } from "../../src/backend/types.ts";
+import { summarizeLoginStatus } from "../../src/backend/login-status.ts";
+
+test("login status is summarized in the adapter's words: a masked API key is never echoed", () => {
+  const apiKey = summarizeLoginStatus(0, "API key configured - sk-proj-***bcdef\nAuthentication is checked when you send a request.\n");
+  assert.equal(apiKey.authMode, "apikey");
+  assert.ok(!apiKey.summary.includes("sk-") && !apiKey.summary.includes("bcdef"));
+  assert.deepEqual(summarizeLoginStatus(0, "WARNING: something\nLogged in using ChatGPT\n"), { authMode: "chatgpt", summary: "Logged in using ChatGPT." });
+  assert.equal(summarizeLoginStatus(0, "Logged in using personal access token\n").authMode, "other");
+  assert.equal(summarizeLoginStatus(1, "Not logged in\n").authMode, null);
+  assert.equal(summarizeLoginStatus(1, "Logged in using ChatGPT\n").authMode, null, "only a successful exit counts");
+  assert.match(summarizeLoginStatus(1, "Not logged in\n").summary, /npm run login/);
+});
+
+test("the sign-in issuer and refresh overrides reach Codex only when they point at loopback", () => {
+  const env = codexChildEnv(
+    {
+      PATH: "/bin",
+      CODEX_APP_SERVER_LOGIN_ISSUER: "http://127.0.0.1:4567",
+      CODEX_REFRESH_TOKEN_URL_OVERRIDE: "https://auth.evil.example/oauth/token",
+      CODEX_REVOKE_TOKEN_URL_OVERRIDE: "http://127.0.0.1:4567/oauth/revoke",
+      OPENAI_API_KEY: "sk-never",
+    },
+    "/home/codex",
+  );
+  assert.equal(env.CODEX_APP_SERVER_LOGIN_ISSUER, "http://127.0.0.1:4567");
+  assert.equal(env.CODEX_REFRESH_TOKEN_URL_OVERRIDE, undefined);
+  assert.equal(env.CODEX_REVOKE_TOKEN_URL_OVERRIDE, undefined);
+  assert.equal(env.OPENAI_API_KEY, undefined);
+  for (const value of ["http://localhost:1/x", "http://[::1]:2"]) {
+    assert.equal(codexChildEnv({ CODEX_REFRESH_TOKEN_URL_OVERRIDE: value }, "/h").CODEX_REFRESH_TOKEN_URL_OVERRIDE, value);
+  }
+  for (const value of ["http://127.0.0.1.evil.example/", "http://user:pw@127.0.0.1/", "file:///etc/passwd", "not a url"]) {
+    assert.equal(codexChildEnv({ CODEX_APP_SERVER_LOGIN_ISSUER: value }, "/h").CODEX_APP_SERVER_LOGIN_ISSUER, undefined, value);
+  }
+});
+
+test("every Codex child keeps its login in CODEX_HOME/auth.json (file credential store)", () => {
+  const args = hardeningArgs();
+  const at = args.indexOf('cli_auth_credentials_store="file"');
+  assert.ok(at > 0 && args[at - 1] === "-c");
+});
+
+test("a ChatGPT login counts only while auth.json is there and the upstream has not refused it", () => {
+  const chatgpt = { authMode: "chatgpt", planType: "plus", requiresOpenaiAuth: true };
+  const none = { authMode: null, planType: null, requiresOpenaiAuth: true };
+  const quiet = { fileRemoved: false, rejected: false, ended: false };
+  assert.equal(describeView(chatgpt, quiet).usable, true);
+  assert.match(describeView(chatgpt, { ...quiet, fileRemoved: true }).problem ?? "", /auth\.json is gone.*sign in again/);
+  assert.match(describeView(chatgpt, { ...quiet, rejected: true }).problem ?? "", /refused.*sign in again/);
+  assert.match(describeView(none, { ...quiet, rejected: true }).problem ?? "", /refused.*sign in again/);
+  assert.match(describeView(none, { ...quiet, ended: true }).problem ?? "", /ended.*sign in again/);
+  assert.match(describeView(none, quiet).problem ?? "", /not signed in/);
+  assert.equal(describeView({ ...none, requiresOpenaiAuth: false }, { ...quiet, ended: true }).usable, true, "a provider that needs no OpenAI login");
+  assert.match(describeView({ authMode: "apikey", planType: null, requiresOpenaiAuth: true }, quiet).problem ?? "", /API key/);
+});
+
+test("the exec backend sends dashboard sign-in to `npm run login`", async () => {
+  const exec: Backend = new ExecBackend({ bin: "/nonexistent/codex", env: {}, workDir: "/tmp", instructionsFile: "/tmp/unused.md" });
+  assert.deepEqual(exec.loginState(), { status: "idle" });
+  for (const call of [() => exec.startLogin(), () => exec.cancelLogin(), () => exec.logout()]) {
+    await assert.rejects(call(), (err: unknown) => err instanceof BackendError && /app-server backend/.test(err.message) && /npm run login/.test(err.message));
+  }
+  assert.deepEqual(await exec.accountDetails(), { signedIn: false, authMode: null, planType: null, rateLimits: null });
+  exec.onAccountChanged(() => assert.fail("never called"))();
+});
