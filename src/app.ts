@@ -82,12 +82,14 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     if (!trace.deferred) trace.end(c.res.status);
   });
   if (config.corsAllowedOrigins.length) {
-    app.use("*", cors({
-        origin: [...config.corsAllowedOrigins],
-        allowHeaders: ["Authorization", "Content-Type"],
-        exposeHeaders: ["Retry-After", "X-Request-Id"],
-        maxAge: 600,
-      }),);
+    const apiCors = cors({
+      origin: [...config.corsAllowedOrigins],
+      allowHeaders: ["Authorization", "Content-Type"],
+      exposeHeaders: ["Retry-After", "X-Request-Id"],
+      maxAge: 600,
+    });
+    // The dashboard stays same-origin whatever clients are allowed.
+    app.use("*", (c, next) => (c.req.path.startsWith("/dashboard") ? next() : apiCors(c, next)));
   }
 
   const api = new Hono<AppEnv>();

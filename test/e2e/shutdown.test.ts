@@ -142,7 +142,9 @@ test("SIGTERM: new requests get 503 shutting_down (also on kept-alive connection
   const kept = await get(`${adapter.url}/v1/models`, agent);
   assert.ok(kept.reusedSocket, "sent over the connection kept alive from before");
   assertShuttingDown(kept);
-  assertShuttingDown(await get(`${adapter.url}/healthz`, agent)); // a new connection: the old one was closed
+  const fresh = await get(`${adapter.url}/healthz`, agent);
+  assert.ok(!fresh.reusedSocket, "Connection: close ended the kept-alive connection");
+  assertShuttingDown(fresh);
   const refused = await chat(adapter.url, {});
   assert.equal(refused.status, 503);
   assert.equal(((await refused.json()) as { error: { code: string } }).error.code, "shutting_down");

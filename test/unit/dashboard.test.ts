@@ -58,6 +58,14 @@ describe("dashboard", () => {
     assert.equal((await page(t, "/dashboard/api/state")).status, 404);
   });
 
+  test("CORS for API clients does not extend to the dashboard", async () => {
+    const t = createTestApp({ env: { CORS_ALLOWED_ORIGINS: "app://obsidian.md" } });
+    const state = await page(t, "/dashboard/api/state", { headers: { origin: "app://obsidian.md" } });
+    assert.equal(state.headers.get("access-control-allow-origin"), null);
+    const models = await t.request("/v1/models", { headers: { origin: "app://obsidian.md" } });
+    assert.equal(models.headers.get("access-control-allow-origin"), "app://obsidian.md");
+  });
+
   test("answers only under a loopback Host (DNS rebinding)", async () => {
     const t = createTestApp();
     assert.equal((await page(t, "/dashboard/api/state", { headers: { host: "attacker.example:8320" } })).status, 404);
