@@ -23,9 +23,9 @@ const CHECKPOINTS = 10;
 /**
  * Codex 0.169.0 keeps a thread loaded for 60 s after its last subscriber left (measured: it then
  * sends thread/closed), so its RSS right after the run holds about a minute of threads; a third
- * reading after this wait shows what stays.
+ * reading after this wait (unload, then the allocator handing pages back) shows what stays.
  */
-const CODEX_UNLOAD_WAIT_MS = 65_000;
+const CODEX_UNLOAD_WAIT_MS = 90_000;
 
 function option(name: string, flag: string | undefined, env: string | undefined, fallback: number, max: number): number {
   const value = Number.parseInt(flag ?? env ?? "", 10);

@@ -76,6 +76,8 @@ describe("config clamping", () => {
     ["SSE_KEEPALIVE_SECONDS", "600", "keepAliveMs", 60_000],
     ["HEALTH_CHECK_INTERVAL_SECONDS", "1", "healthCheckIntervalMs", 5_000],
     ["HEALTH_CHECK_INTERVAL_SECONDS", "99999", "healthCheckIntervalMs", 3_600_000],
+    ["SHUTDOWN_GRACE_SECONDS", "-1", "shutdownGraceMs", 0],
+    ["SHUTDOWN_GRACE_SECONDS", "9999", "shutdownGraceMs", 300_000],
     ["PORT", "70000", "port", 65535],
     ["PORT", "0", "port", 0],
   ];
@@ -157,5 +159,17 @@ describe("CORS list", () => {
 
   test("a blank list means no CORS", () => {
     assert.deepEqual(load({ CORS_ALLOWED_ORIGINS: "  " }).corsAllowedOrigins, []);
+  });
+});
+
+describe("config flags", () => {
+  test("DASHBOARD_ENABLED and METRICS_PUBLIC take true/false words and default to on / off", () => {
+    assert.equal(load({}).dashboardEnabled, true);
+    assert.equal(load({}).metricsPublic, false);
+    assert.equal(load({ DASHBOARD_ENABLED: "false" }).dashboardEnabled, false);
+    assert.equal(load({ DASHBOARD_ENABLED: "0" }).dashboardEnabled, false);
+    assert.equal(load({ METRICS_PUBLIC: " Yes " }).metricsPublic, true);
+    assert.equal(load({ METRICS_PUBLIC: "" }).metricsPublic, false);
+    assert.throws(() => load({ METRICS_PUBLIC: "sometimes" }), /METRICS_PUBLIC: expected true or false/);
   });
 });
