@@ -88,8 +88,8 @@ export function createApp(input: AppInput): Hono<AppEnv> {
       exposeHeaders: ["Retry-After", "X-Request-Id"],
       maxAge: 600,
     });
-    // The dashboard stays same-origin whatever clients are allowed.
-    app.use("*", (c, next) => (c.req.path.startsWith("/dashboard") ? next() : apiCors(c, next)));
+    // API paths only: the dashboard stays same-origin whatever clients are allowed.
+    for (const path of ["/v1/*", "/models", "/chat/*", "/responses"]) app.use(path, apiCors);
   }
 
   const api = new Hono<AppEnv>();

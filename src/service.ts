@@ -33,6 +33,8 @@ export interface Service {
 
 /** Test seams; main.ts passes none. */
 export interface ServiceHooks {
+  /** Extra variables for the Codex child only (the tests' fake sign-in issuer); production passes none. */
+  readonly childEnv?: Readonly<Record<string, string>>;
   /** Sees every JSON-RPC message to and from the app-server child (the protocol contract tests). */
   readonly wireTap?: WireObserver;
   /** How long Codex may leave a local call unanswered before its child counts as hung (default 30 s). */
@@ -43,7 +45,7 @@ export interface ServiceHooks {
 export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv, logger: Logger, hooks: ServiceHooks = {}): Promise<Service> {
   const { apiKey, createdKey } = bootstrap(config);
   const bin = config.codexBin ?? resolveCodexBinary();
-  const env = codexChildEnv(parentEnv, config.codexHome);
+  const env = { ...codexChildEnv(parentEnv, config.codexHome), ...hooks.childEnv };
   const pinned = pinnedCodexVersion();
   const backend: Backend =
     config.backend === "exec"

@@ -110,8 +110,6 @@ export class AppServerBackend implements Backend {
   }
 
   start(): Promise<void> {
-    const issuer = this.#o.env.CODEX_APP_SERVER_LOGIN_ISSUER;
-    if (issuer) this.#o.logger.warn("sign-in goes to a local issuer (CODEX_APP_SERVER_LOGIN_ISSUER)", { issuer });
     this.#supervisor.start();
     return Promise.resolve();
   }

@@ -196,7 +196,7 @@ export interface SignInE2E extends E2E {
 /**
  * The real service and pinned binary, like startE2E, plus the fake issuer: its address reaches
  * the app-server through CODEX_APP_SERVER_LOGIN_ISSUER and CODEX_REFRESH_TOKEN_URL_OVERRIDE,
- * which the adapter passes on only for loopback addresses.
+ * given to the Codex child through the service's test-only `childEnv` hook.
  */
 export async function startSignInE2E(options: { env?: Record<string, string>; signedIn?: boolean } = {}): Promise<SignInE2E> {
   const contract = await createWireContract(); // the login messages are checked against the pinned schema too
@@ -210,12 +210,11 @@ export async function startSignInE2E(options: { env?: Record<string, string>; si
   if (options.signedIn) writeFileSync(path.join(codexHome, "auth.json"), fakeChatGptAuthJson(), { mode: 0o600 });
   const config = loadConfig({ DATA_DIR: dataDir, PORT: "0", PROXY_API_KEY: TEST_API_KEY, LOG_LEVEL: "debug", ...options.env });
   const logs: string[] = [];
-  const parentEnv = {
-    ...codexTestEnv(dataDir, egress),
-    CODEX_APP_SERVER_LOGIN_ISSUER: issuer.url,
-    CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${issuer.url}/oauth/token`,
-  };
-  const service = await startService(config, parentEnv, createLogger("debug", (l) => logs.push(l)), { wireTap: contract.observe });
+  const childEnv = { CODEX_APP_SERVER_LOGIN_ISSUER: issuer.url, CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${issuer.url}/oauth/token` };
+  const service = await startService(config, codexTestEnv(dataDir, egress), createLogger("debug", (l) => logs.push(l)), {
+    wireTap: contract.observe,
+    childEnv,
+  });
   return {
     service,
     upstream,

@@ -19,7 +19,7 @@ test("login status is summarized in the adapter's words: a masked API key is nev
   assert.match(summarizeLoginStatus(1, "Not logged in\n").summary, /npm run login/);
 });
 
-test("the sign-in issuer and refresh overrides reach Codex only when they point at loopback", () => {
+test("Codex's sign-in and token overrides never pass from the adapter's environment to Codex", () => {
   const env = codexChildEnv(
     {
       PATH: "/bin",
@@ -30,16 +30,7 @@ test("the sign-in issuer and refresh overrides reach Codex only when they point 
     },
     "/home/codex",
   );
-  assert.equal(env.CODEX_APP_SERVER_LOGIN_ISSUER, "http://127.0.0.1:4567");
-  assert.equal(env.CODEX_REFRESH_TOKEN_URL_OVERRIDE, undefined);
-  assert.equal(env.CODEX_REVOKE_TOKEN_URL_OVERRIDE, undefined);
-  assert.equal(env.OPENAI_API_KEY, undefined);
-  for (const value of ["http://localhost:1/x", "http://[::1]:2"]) {
-    assert.equal(codexChildEnv({ CODEX_REFRESH_TOKEN_URL_OVERRIDE: value }, "/h").CODEX_REFRESH_TOKEN_URL_OVERRIDE, value);
-  }
-  for (const value of ["http://127.0.0.1.evil.example/", "http://user:pw@127.0.0.1/", "file:///etc/passwd", "not a url"]) {
-    assert.equal(codexChildEnv({ CODEX_APP_SERVER_LOGIN_ISSUER: value }, "/h").CODEX_APP_SERVER_LOGIN_ISSUER, undefined, value);
-  }
+  assert.deepEqual(Object.keys(env).sort(), ["CODEX_HOME", "NO_COLOR", "PATH", "RUST_LOG"]);
 });
 
 test("every Codex child keeps its login in CODEX_HOME/auth.json (file credential store)", () => {
