@@ -20,6 +20,9 @@ import { RecentRequests } from "./observability/recent-requests.ts";
 import type { RequestRecord } from "./observability/request-record.ts";
 import { Telemetry } from "./observability/telemetry.ts";
 import { ModelCatalog } from "./openai/model-catalog.ts";
+import { ResponseStore } from "./openai/response-store.ts";
+import { WaitingTurns } from "./openai/waiting-turns.ts";
+import { responsesRoutes } from "./http/routes/responses.ts";
 
 /** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
 export interface ReadinessProbe {
@@ -39,6 +42,10 @@ export interface AppDeps {
   readonly clock: Clock;
   readonly catalog: ModelCatalog;
   readonly telemetry: Telemetry;
+  /** Turns paused on client tool calls, waiting for the client's next request. */
+  readonly waitingTurns: WaitingTurns;
+  /** Earlier /v1/responses conversations, for `previous_response_id`. */
+  readonly responseStore: ResponseStore;
 }
 
 /** How many finished requests the dashboard lists. */
@@ -56,16 +63,21 @@ export function createTelemetry(deps: Pick<AppDeps, "limiter" | "backend" | "rea
   return new Telemetry(metrics, new RecentRequests({ capacity: RECENT_EVENTS, nowMs: () => Date.now() }));
 }
 
-type AppInput = Omit<AppDeps, "catalog" | "telemetry"> & { catalog?: ModelCatalog; telemetry?: Telemetry };
+/** Dependencies createApp builds itself unless given. */
+type OwnedDeps = "catalog" | "telemetry" | "waitingTurns" | "responseStore";
+type AppInput = Omit<AppDeps, OwnedDeps> & Partial<Pick<AppDeps, OwnedDeps>>;
 
 /** The one composition seam: everything with I/O comes in through `deps`. */
 export function createApp(input: AppInput): Hono<AppEnv> {
+  const { config } = input;
   const deps: AppDeps = {
     ...input,
-    catalog: input.catalog ?? new ModelCatalog(input.backend, input.config.upstreamModel),
+    catalog: input.catalog ?? new ModelCatalog(input.backend, config.upstreamModel),
     telemetry: input.telemetry ?? createTelemetry(input),
+    waitingTurns: input.waitingTurns ?? new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs }),
+    responseStore: input.responseStore ?? new ResponseStore({ max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs }),
   };
-  const { config, logger, telemetry } = deps;
+  const { logger, telemetry } = deps;
   const app = new Hono<AppEnv>({ getPath: normalizedPath });
 
   app.use("*", async (c, next) => {
@@ -96,8 +108,11 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const auth = bearerAuth(deps.apiKey);
   api.use("/models", auth);
   api.use("/chat/*", auth);
+  api.use("/responses", auth);
+  api.use("/responses/*", auth);
   api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
   api.route("/", chatRoutes(deps));
+  api.route("/", responsesRoutes(deps));
 
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));

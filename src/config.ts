@@ -29,6 +29,14 @@ export interface Config {
   readonly dashboardEnabled: boolean;
   /** /metrics without the bearer key (for a scraper on the same host). */
   readonly metricsPublic: boolean;
+  /** Turns paused on client tool calls kept for a continuation request (0: none, always rebuild). */
+  readonly maxWaitingToolTurns: number;
+  readonly toolTurnWaitMs: number;
+  /** Largest decoded size of one inline image. */
+  readonly maxImageBytes: number;
+  /** `previous_response_id` window of /v1/responses: how many responses, for how long. */
+  readonly responsesStoreMax: number;
+  readonly responsesStoreTtlMs: number;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -101,6 +109,11 @@ const envSchema = z.object({
   LOG_LEVEL: choice(LOG_LEVELS, "info"),
   DASHBOARD_ENABLED: flag(true),
   METRICS_PUBLIC: flag(false),
+  MAX_WAITING_TOOL_TURNS: clampedInt(16, 0, 256),
+  TOOL_TURN_WAIT_SECONDS: clampedInt(120, 5, 1800),
+  MAX_IMAGE_BYTES: clampedInt(1_000_000, 1024, 1_500_000),
+  RESPONSES_STORE_MAX: clampedInt(100, 0, 10_000),
+  RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
 });
 
 /** Parse the environment once; every bad variable is reported together. */
@@ -143,6 +156,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     logLevel: e.LOG_LEVEL,
     dashboardEnabled: e.DASHBOARD_ENABLED,
     metricsPublic: e.METRICS_PUBLIC,
+    maxWaitingToolTurns: e.MAX_WAITING_TOOL_TURNS,
+    toolTurnWaitMs: e.TOOL_TURN_WAIT_SECONDS * 1000,
+    maxImageBytes: e.MAX_IMAGE_BYTES,
+    responsesStoreMax: e.RESPONSES_STORE_MAX,
+    responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
   });
 }
 

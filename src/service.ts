@@ -16,6 +16,7 @@ import { createLimiter, type Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
 import { Readiness } from "./core/readiness.ts";
 import { UnavailableError } from "./errors.ts";
+import { WaitingTurns } from "./openai/waiting-turns.ts";
 
 export interface Service {
   readonly url: string;
@@ -24,6 +25,8 @@ export interface Service {
   readonly backend: Backend;
   readonly limiter: Limiter;
   readonly readiness: Readiness;
+  /** Turns paused on client tool calls (for tests: nothing may be left waiting). */
+  readonly waitingTurns: WaitingTurns;
   /**
    * Drains: new requests get 503 `shutting_down`, in-flight ones may finish for up to `graceMs`,
    * the rest are interrupted (an error frame or 503); then Codex is stopped and connections closed.
@@ -67,7 +70,17 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   });
   /** Aborted when the shutdown grace runs out: every running turn ends with its reason. */
   const shutdown = new AbortController();
-  const app = createApp({ config, apiKey, backend: endingOnShutdown(backend, shutdown.signal), limiter, readiness, logger, clock: systemClock });
+  const waitingTurns = new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs });
+  const app = createApp({
+    config,
+    apiKey,
+    backend: endingOnShutdown(backend, shutdown.signal),
+    limiter,
+    readiness,
+    logger,
+    clock: systemClock,
+    waitingTurns,
+  });
 
   await backend.start();
   void readiness.start();
@@ -92,6 +105,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
     backend,
     limiter,
     readiness,
+    waitingTurns,
     async stop(graceMs = 10_000) {
       draining = true;
       readiness.stop();
@@ -104,6 +118,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
       }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ("closeAllConnections" in server) server.closeAllConnections();
+      waitingTurns.clear();
       await backend.stop();
       await closed;
     },

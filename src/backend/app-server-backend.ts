@@ -3,6 +3,7 @@ import type { Logger } from "../core/logger.ts";
 import { BackendError } from "./backend-error.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import {
+  dynamicToolCallParams,
   modelListResult,
   rateLimitsUpdated,
   threadStartResult,
@@ -10,13 +11,13 @@ import {
   type RateLimitSnapshot,
 } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
-import { BASE_INSTRUCTIONS, hardeningArgs } from "./codex-hardening.ts";
+import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS, hardeningArgs } from "./codex-hardening.ts";
 import { AccountManager } from "./account-manager.ts";
 import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
 import { CRASHED_MESSAGE, parseResult, rpc, toBackendError } from "./rpc-call.ts";
 import { applyTurnNotification } from "./turn-notifications.ts";
 import { ThreadPool } from "./thread-pool.ts";
-import { historyItems } from "./history-items.ts";
+import { historyItems, turnInput } from "./history-items.ts";
 import { TurnSink } from "./turn-sink.ts";
 import type {
   AccountDetails,
@@ -28,6 +29,9 @@ import type {
   ChatTurnRequest,
   LoginState,
   ModelInfo,
+  PausedTurn,
+  ToolCall,
+  ToolDefinition,
 } from "./types.ts";
 
 export interface AppServerBackendOptions {
@@ -54,11 +58,26 @@ interface StartedThread {
   readonly threadId: string;
 }
 
+/** A turn on its thread, across the requests that consume it. */
+interface ActiveTurn extends StartedThread {
+  readonly sink: TurnSink;
+  interruptSent?: boolean;
+  ended?: boolean;
+  /** A turn/start still unanswered; the turn is interrupted once its id is known. */
+  starting?: Promise<unknown> | undefined;
+}
+
+/** A client tool as a Codex dynamic tool (Codex calls it back through `item/tool/call`). */
+function dynamicTool(t: ToolDefinition): object {
+  return { type: "function", name: t.name, description: t.description, inputSchema: t.parameters };
+}
+
 type ModelPage = z.infer<typeof modelListResult>;
 
 /** Answers chats through one supervised `codex app-server`, one ephemeral thread per request. */
 export class AppServerBackend implements Backend {
   readonly name = "app-server" as const;
+  readonly features = { tools: true, outputSchema: true, images: true } as const;
   readonly #o: AppServerBackendOptions;
   readonly #supervisor: AppServerSupervisor;
   readonly #rpcTimeoutMs: number;
@@ -82,7 +101,9 @@ export class AppServerBackend implements Backend {
       clientVersion: options.clientVersion,
       handlers: {
         onNotification: (method, params) => this.#onNotification(method, params),
-        onRequest: (method) => Promise.reject(new Error(`${method} is not supported by this adapter`)),
+        // Client tool calls are returned to the client; every other request (approvals, ...) is refused.
+        onRequest: (method, params) =>
+          method === "item/tool/call" ? this.#onToolCall(params) : Promise.reject(new Error(`${method} is not supported by this adapter`)),
         ...(options.onWire ? { onWire: options.onWire } : {}),
       },
       onChildExit: () => this.#failAll(),
@@ -186,30 +207,18 @@ export class AppServerBackend implements Backend {
 
   async *chat(request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
     const { signal } = request;
-    await this.#client(signal); // wait for a (re)starting child, up to readyWaitMs
+    const ready = await this.#client(signal); // wait for a (re)starting child, up to readyWaitMs
     // A thread that arrives after the request gave up is let go at once.
     const unsubscribe = ({ client, threadId }: StartedThread) =>
       void client.request("thread/unsubscribe", { threadId }, this.#rpcTimeoutMs).catch(() => undefined);
-    const { client, threadId } = await unlessAborted(rpc(this.#threads.take()), signal, unsubscribe);
-    const sink = new TurnSink();
-    this.#sinks.set(threadId, sink);
-    let interruptSent = false;
-    /** Stops the turn in Codex unless Codex already ended it; safe to call more than once. */
-    const interrupt = () => {
-      if (!sink.turnId || sink.codexEnded || interruptSent) return;
-      interruptSent = true;
-      // Codex answers once the turn is aborted (about a second under heavy load); silence means a hung child.
-      this.#local(client.request("turn/interrupt", { threadId, turnId: sink.turnId }, this.#rpcTimeoutMs)).catch(() => undefined);
-    };
-    const onAbort = () => {
-      interrupt();
-      sink.fail(signal.reason as Error);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    /** A turn/start still unanswered when the request ends; its turn is interrupted once its id is known. */
-    let starting: Promise<unknown> | undefined;
-    try {
-      signal.throwIfAborted();
+    // Client tools are fixed at thread/start, so such a turn gets a thread of its own, not a spare.
+    const thread = request.tools.length ? this.#startThread(ready, request.tools) : rpc(this.#threads.take());
+    const { client, threadId } = await unlessAborted(thread, signal, unsubscribe);
+    const turn: ActiveTurn = { client, threadId, sink: new TurnSink(request.tools.map((t) => t.name), (calls) => this.#paused(turn, calls)) };
+    turn.sink.onPause = request.onPause;
+    for (const h of request.history) if (h.type === "tool_call") turn.sink.replayedCallIds.add(h.callId);
+    this.#sinks.set(threadId, turn.sink);
+    yield* this.#segment(turn, signal, async () => {
       const items = historyItems(request.instructions, request.history);
       if (items.length) {
         await unlessAborted(this.#local(client.request("thread/inject_items", { threadId, items }, this.#rpcTimeoutMs)), signal);
@@ -221,18 +230,39 @@ export class AppServerBackend implements Backend {
             "turn/start",
             {
               threadId,
-              input: [{ type: "text", text: request.input, text_elements: [] }],
+              input: turnInput(request.input, request.inputImages),
               ...(request.model ? { model: request.model } : {}),
               ...(request.reasoningEffort ? { effort: request.reasoningEffort } : {}),
+              ...(request.outputSchema ? { outputSchema: request.outputSchema } : {}),
             },
             this.#rpcTimeoutMs,
           )
           .then((r) => parseResult(turnStartResult, r)),
-      ).then((started) => (sink.turnId = started.turn.id));
-      starting = turnStart.catch(() => undefined);
+      ).then((started) => (turn.sink.turnId = started.turn.id));
+      turn.starting = turnStart.catch(() => undefined);
       // A hung Codex must not hold the request past its timeout: the abort ends the wait.
       await unlessAborted(turnStart, signal);
-      starting = undefined;
+      turn.starting = undefined;
+    });
+  }
+
+  /**
+   * Consumes one segment of a turn: `begin` starts it (turn/start, or answering tool calls),
+   * then Codex's events flow until the turn ends or pauses on client tool calls. Unless it
+   * paused, the turn is stopped in Codex (if still running) and the thread let go.
+   */
+  async *#segment(turn: ActiveTurn, signal: AbortSignal, begin: () => Promise<void>): AsyncGenerator<ChatEvent> {
+    const { sink } = turn;
+    const events = sink.events;
+    const onAbort = () => {
+      if (sink.paused || sink.events !== events) return; // the paused (or resumed) turn belongs to its new owner now
+      this.#interrupt(turn);
+      sink.fail(signal.reason as Error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      signal.throwIfAborted();
+      await begin();
       try {
         yield* sink.events;
       } catch (err) {
@@ -242,15 +272,59 @@ export class AppServerBackend implements Backend {
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
-      this.#sinks.delete(threadId);
-      // Whenever the request ends before Codex ended the turn (abort, early 429, protocol error).
-      const cleanUp = () => {
-        interrupt();
-        unsubscribe({ client, threadId });
-      };
-      if (starting) void starting.then(cleanUp);
-      else cleanUp();
+      if (!sink.paused) this.#endTurn(turn); // whenever the request ends before Codex ended the turn (abort, early 429, protocol error)
     }
+  }
+
+  /** The handle a request gets when its turn pauses on client tool calls. */
+  #paused(turn: ActiveTurn, calls: readonly ToolCall[]): PausedTurn {
+    const alive = () => turn.sink.paused && !turn.sink.codexEnded && this.#sinks.get(turn.threadId) === turn.sink;
+    return {
+      callIds: calls.map((c) => c.callId),
+      get alive() {
+        return alive();
+      },
+      resume: (results, signal, onPause) => {
+        if (!alive()) throw new BackendError("crashed", "the turn waiting for these tool results has ended");
+        turn.sink.resume(onPause);
+        return this.#segment(turn, signal, () => {
+          turn.sink.gate.provide(results);
+          return Promise.resolve();
+        });
+      },
+      release: () => this.#endTurn(turn),
+    };
+  }
+
+  /** Stops the turn in Codex unless Codex already ended it; safe to call more than once. */
+  #interrupt(turn: ActiveTurn): void {
+    const { sink } = turn;
+    if (!sink.turnId || sink.codexEnded || turn.interruptSent) return;
+    turn.interruptSent = true;
+    // Codex answers once the turn is aborted (about a second under heavy load); silence means a hung child.
+    this.#local(turn.client.request("turn/interrupt", { threadId: turn.threadId, turnId: sink.turnId }, this.#rpcTimeoutMs)).catch(() => undefined);
+  }
+
+  /** Lets go of a turn for good: interrupted if still running, its tool requests refused, its thread unsubscribed. */
+  #endTurn(turn: ActiveTurn): void {
+    if (turn.ended) return;
+    turn.ended = true;
+    turn.sink.gate.close();
+    if (this.#sinks.get(turn.threadId) === turn.sink) this.#sinks.delete(turn.threadId);
+    const cleanUp = () => {
+      this.#interrupt(turn);
+      void turn.client.request("thread/unsubscribe", { threadId: turn.threadId }, this.#rpcTimeoutMs).catch(() => undefined);
+    };
+    if (turn.starting) void turn.starting.then(cleanUp);
+    else cleanUp();
+  }
+
+  /** Codex's `item/tool/call`: answered with the client's result, never by running anything. */
+  #onToolCall(params: unknown): Promise<unknown> {
+    const parsed = dynamicToolCallParams.safeParse(params);
+    const sink = parsed.success ? this.#sinks.get(parsed.data.threadId) : undefined;
+    if (!parsed.success || !sink) return Promise.reject(new Error("item/tool/call for no waiting turn"));
+    return sink.gate.request(parsed.data.callId);
   }
 
   /**
@@ -270,8 +344,15 @@ export class AppServerBackend implements Backend {
     return this.#supervisor.ready(this.#o.readyWaitMs ?? 15_000, signal);
   }
 
-  async #startThread(client: JsonRpcClient): Promise<StartedThread> {
-    const params = { cwd: this.#o.workDir, sandbox: "read-only", approvalPolicy: "never", ephemeral: true, baseInstructions: BASE_INSTRUCTIONS };
+  async #startThread(client: JsonRpcClient, tools: readonly ToolDefinition[] = []): Promise<StartedThread> {
+    const params = {
+      cwd: this.#o.workDir,
+      sandbox: "read-only",
+      approvalPolicy: "never",
+      ephemeral: true,
+      baseInstructions: tools.length ? BASE_INSTRUCTIONS_WITH_TOOLS : BASE_INSTRUCTIONS,
+      ...(tools.length ? { dynamicTools: tools.map(dynamicTool), experimentalRawEvents: true } : {}),
+    };
     const started = await this.#local(client.request("thread/start", params, this.#rpcTimeoutMs).then((r) => parseResult(threadStartResult, r)));
     this.#configuredModel = started.model;
     return { client, threadId: started.thread.id };
@@ -281,7 +362,11 @@ export class AppServerBackend implements Backend {
     this.#account.childExited();
     this.#threads.clear();
     const crashed = new BackendError("crashed", CRASHED_MESSAGE);
-    for (const sink of this.#sinks.values()) sink.fail(crashed);
+    for (const sink of this.#sinks.values()) {
+      sink.codexEnded = true; // a paused turn is no longer alive either
+      sink.gate.close();
+      sink.fail(crashed);
+    }
     this.#sinks.clear();
   }
 
@@ -302,7 +387,13 @@ export class AppServerBackend implements Backend {
     }
     const threadId = (params as { threadId?: unknown } | null)?.threadId;
     const sink = typeof threadId === "string" ? this.#sinks.get(threadId) : undefined;
-    if (!sink || sink.finished) return;
+    if (!sink) return;
+    if (sink.paused) {
+      // Nobody consumes a paused turn; only its end matters (it can no longer be resumed).
+      if (method === "turn/completed") sink.codexEnded = true;
+      return;
+    }
+    if (sink.finished) return;
     let endNow: BackendError | undefined;
     try {
       endNow = applyTurnNotification(sink, method, params, this.#rateLimits, this.#now());

@@ -93,3 +93,18 @@ export const modelListResult = z.object({
   ),
   nextCursor: z.string().nullable(),
 });
+
+/** `rawResponseItem/completed` (threads started with `experimentalRawEvents`): only function calls are read. */
+export const rawResponseItemCompleted = z.object({
+  ...turnScoped,
+  item: z.union([
+    z.object({ type: z.literal("function_call"), call_id: z.string(), name: z.string(), arguments: z.string() }),
+    z.object({ type: z.string() }),
+  ]),
+});
+
+/** `rawResponse/completed`: one upstream response ended; its usage is that response's alone. */
+export const rawResponseCompleted = z.object({ ...turnScoped, usage: usageBreakdown.nullable() });
+
+/** The server request `item/tool/call`: the model called a client (dynamic) tool. */
+export const dynamicToolCallParams = z.object({ threadId: z.string(), turnId: z.string(), callId: z.string(), tool: z.string() });

@@ -60,3 +60,9 @@ export function hardeningArgs(): string[] {
 export const BASE_INSTRUCTIONS =
   "You are a helpful assistant answering through an OpenAI-compatible chat API. " +
   "Answer the user's messages directly. You have no tools, files, shell or internet access.";
+
+/** The same, for a request that offers the client's own functions: those the model may call. */
+export const BASE_INSTRUCTIONS_WITH_TOOLS =
+  "You are a helpful assistant answering through an OpenAI-compatible chat API. " +
+  "Answer the user's messages directly. You have no files, shell or internet access; " +
+  "call the functions the client provides when they help to answer.";

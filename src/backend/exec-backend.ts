@@ -16,6 +16,7 @@ import type {
   BackendRuntime,
   ChatEvent,
   ChatTurnRequest,
+  HistoryItem,
   LoginState,
   ModelInfo,
 } from "./types.ts";
@@ -50,6 +51,8 @@ const execEvent = z.union([
  */
 export class ExecBackend implements Backend {
   readonly name = "exec" as const;
+  /** `codex exec` has no dynamic tools; schemas and images would need files per request: text only. */
+  readonly features = { tools: false, outputSchema: false, images: false } as const;
   readonly #o: ExecBackendOptions;
   #running = 0;
 
@@ -205,11 +208,24 @@ function execPrompt(request: ChatTurnRequest): string {
   const parts: string[] = [];
   if (request.instructions) parts.push(`<instructions>\n${request.instructions}\n</instructions>`);
   if (request.history.length) {
-    const lines = request.history.map((m) => `<${m.role}>\n${m.text}\n</${m.role}>`);
+    const lines = request.history.map(historyText);
     parts.push(`<conversation>\n${lines.join("\n")}\n</conversation>`);
   }
   parts.push(request.input);
   return parts.join("\n\n");
+}
+
+/** exec offers no client tools (the HTTP layer refuses them), so earlier calls and results are replayed as text. */
+function historyText(h: HistoryItem): string {
+  switch (h.type) {
+    case "user":
+    case "assistant":
+      return `<${h.type}>\n${h.text}\n</${h.type}>`;
+    case "tool_call":
+      return `<assistant>\nCalled tool ${h.name}(${h.arguments})\n</assistant>`;
+    case "tool_result":
+      return `<user>\nTool result (${h.callId}):\n${h.output}\n</user>`;
+  }
 }
 
 /** JSON string escapes are valid TOML basic-string escapes, except DEL, which TOML wants escaped. */

@@ -1,15 +1,32 @@
-import type { HistoryMessage } from "./types.ts";
+import type { HistoryItem } from "./types.ts";
 
 /**
  * Earlier conversation as Responses API items for `thread/inject_items`: the model sees real
- * developer/user/assistant turns, never a transcript pasted into a prompt.
+ * developer/user/assistant turns, function calls and their outputs, never a transcript pasted into a prompt.
  */
-export function historyItems(instructions: string | undefined, history: readonly HistoryMessage[]): object[] {
+export function historyItems(instructions: string | undefined, history: readonly HistoryItem[]): object[] {
   const items: object[] = [];
   if (instructions) items.push({ type: "message", role: "developer", content: [{ type: "input_text", text: instructions }] });
-  for (const m of history) {
-    const part = m.role === "user" ? { type: "input_text", text: m.text } : { type: "output_text", text: m.text };
-    items.push({ type: "message", role: m.role, content: [part] });
-  }
+  for (const h of history) items.push(historyItem(h));
   return items;
+}
+
+function historyItem(h: HistoryItem): object {
+  switch (h.type) {
+    case "user": {
+      const images = h.images.map((url) => ({ type: "input_image", image_url: url }));
+      return { type: "message", role: "user", content: [...(h.text ? [{ type: "input_text", text: h.text }] : []), ...images] };
+    }
+    case "assistant":
+      return { type: "message", role: "assistant", content: [{ type: "output_text", text: h.text }] };
+    case "tool_call":
+      return { type: "function_call", call_id: h.callId, name: h.name, arguments: h.arguments };
+    case "tool_result":
+      return { type: "function_call_output", call_id: h.callId, output: h.output };
+  }
+}
+
+/** The `input` of `turn/start`: the new user message, or nothing when the history ends in tool results. */
+export function turnInput(text: string, images: readonly string[]): object[] {
+  return [...(text ? [{ type: "text", text, text_elements: [] }] : []), ...images.map((url) => ({ type: "image", url }))];
 }

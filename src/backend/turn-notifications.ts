@@ -2,6 +2,8 @@ import { BackendError } from "./backend-error.ts";
 import {
   agentMessageDelta,
   errorNotification,
+  rawResponseCompleted,
+  rawResponseItemCompleted,
   reasoningDelta,
   tokenUsageUpdated,
   turnCompleted,
@@ -33,6 +35,8 @@ export function applyTurnNotification(
       return undefined;
     case "thread/tokenUsage/updated": {
       const t = tokenUsageUpdated.parse(params).tokenUsage.total;
+      // A turn with client tools spans requests: its usage is counted per upstream response instead.
+      if (sink.toolNames.size) return undefined;
       sink.usage = {
         inputTokens: t.inputTokens,
         cachedInputTokens: t.cachedInputTokens,
@@ -40,6 +44,21 @@ export function applyTurnNotification(
         reasoningOutputTokens: t.reasoningOutputTokens,
         totalTokens: t.totalTokens,
       };
+      return undefined;
+    }
+    case "rawResponseItem/completed": {
+      const { item } = rawResponseItemCompleted.parse(params);
+      if ("call_id" in item && sink.toolNames.has(item.name) && !sink.replayedCallIds.has(item.call_id)) {
+        sink.stepCalls.push({ callId: item.call_id, name: item.name, arguments: item.arguments });
+      }
+      return undefined;
+    }
+    case "rawResponse/completed": {
+      const { usage } = rawResponseCompleted.parse(params);
+      if (!sink.toolNames.size) return undefined;
+      if (usage) sink.addUsage(usage);
+      // Every call of this step is known now; Codex waits for their results before asking the model again.
+      if (sink.stepCalls.length) sink.pause();
       return undefined;
     }
     case "error": {

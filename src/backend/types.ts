@@ -1,8 +1,45 @@
 /** The backend contract in the adapter's own terms; the HTTP layer knows nothing of Codex. */
 
-export interface HistoryMessage {
-  readonly role: "user" | "assistant";
-  readonly text: string;
+/** One earlier conversation item, replayed before the new turn. */
+export type HistoryItem =
+  | { readonly type: "user"; readonly text: string; readonly images: readonly string[] }
+  | { readonly type: "assistant"; readonly text: string }
+  /** A client tool the model called earlier; `arguments` is the model's JSON text. */
+  | { readonly type: "tool_call"; readonly callId: string; readonly name: string; readonly arguments: string }
+  | { readonly type: "tool_result"; readonly callId: string; readonly output: string };
+
+/** A client-side function the model may call; the adapter never runs it, it returns the call to the client. */
+export interface ToolDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the arguments. */
+  readonly parameters: object;
+}
+
+export interface ToolCall {
+  readonly callId: string;
+  readonly name: string;
+  /** The arguments as the model wrote them: a JSON text. */
+  readonly arguments: string;
+}
+
+export interface ToolResult {
+  readonly callId: string;
+  readonly output: string;
+}
+
+/**
+ * A turn waiting for the results of the tool calls it returned. Whoever receives it owns it:
+ * either `resume` it with the results or `release` it.
+ */
+export interface PausedTurn {
+  readonly callIds: readonly string[];
+  /** False once the turn ended in Codex (child restart, failure); resume it no more. */
+  readonly alive: boolean;
+  /** Answers the waiting calls and yields the rest of the turn (which may pause again, handing itself to `onPause`). */
+  resume(results: readonly ToolResult[], signal: AbortSignal, onPause: (turn: PausedTurn) => void): AsyncIterable<ChatEvent>;
+  /** Ends the turn in Codex; safe to call more than once. */
+  release(): void;
 }
 
 export interface ChatTurnRequest {
@@ -11,9 +48,20 @@ export interface ChatTurnRequest {
   /** System and developer messages, joined; reaches the model as developer instructions. */
   readonly instructions: string | undefined;
   /** Earlier conversation, replayed as items before the new turn. */
-  readonly history: readonly HistoryMessage[];
-  /** The last user message: the input that starts the turn. */
+  readonly history: readonly HistoryItem[];
+  /** The last user message: the input that starts the turn (empty when the history ends in tool results). */
   readonly input: string;
+  /** Images of the last user message, as data: URLs. */
+  readonly inputImages: readonly string[];
+  /** Client tools offered to the model (none: no tools). */
+  readonly tools: readonly ToolDefinition[];
+  /** JSON Schema the final answer must follow, or undefined. */
+  readonly outputSchema: object | undefined;
+  /**
+   * Receives the turn when it pauses on client tool calls, synchronously, before the
+   * `tool_calls` event is read: the turn has an owner even if the client is gone by then.
+   */
+  readonly onPause: (turn: PausedTurn) => void;
   readonly reasoningEffort: string | undefined;
   /** Aborts the turn (client gone or timeout); the backend interrupts Codex and ends the stream. */
   readonly signal: AbortSignal;
@@ -31,6 +79,8 @@ export type ChatEvent =
   | { readonly type: "text"; readonly delta: string }
   | { readonly type: "reasoning"; readonly delta: string }
   | { readonly type: "usage"; readonly usage: TokenUsage }
+  /** The model called client tools; the stream ends after this event and the turn waits (see `onPause`). */
+  | { readonly type: "tool_calls"; readonly calls: readonly ToolCall[] }
   | { readonly type: "done" };
 
 export interface ModelInfo {
@@ -89,8 +139,16 @@ export interface AccountDetails {
   readonly rateLimits: { readonly primary: RateLimitWindowInfo | null; readonly secondary: RateLimitWindowInfo | null } | null;
 }
 
+/** What a backend can do beyond plain text chat. */
+export interface BackendFeatures {
+  readonly tools: boolean;
+  readonly outputSchema: boolean;
+  readonly images: boolean;
+}
+
 export interface Backend {
   readonly name: "app-server" | "exec";
+  readonly features: BackendFeatures;
   start(): Promise<void>;
   stop(): Promise<void>;
   health(): BackendHealth;

@@ -22,6 +22,11 @@ export class SseWriter {
     return this.#write(`data: ${JSON.stringify(payload)}\n\n`);
   }
 
+  /** A named event (the Responses API names every frame by its `type`). */
+  event(name: string, payload: object): Promise<void> {
+    return this.#write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+  }
+
   done(): Promise<void> {
     return this.#write("data: [DONE]\n\n");
   }

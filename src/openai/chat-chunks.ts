@@ -1,4 +1,4 @@
-import type { TokenUsage } from "../backend/types.ts";
+import type { TokenUsage, ToolCall } from "../backend/types.ts";
 import { toOpenAIUsage } from "./usage.ts";
 
 export interface CompletionMeta {
@@ -7,7 +7,7 @@ export interface CompletionMeta {
   readonly model: string;
 }
 
-type Delta = { role?: "assistant"; content?: string; reasoning_content?: string };
+type Delta = { role?: "assistant"; content?: string; reasoning_content?: string; tool_calls?: object[] };
 
 /** Builds `chat.completion.chunk` objects; every chunk carries id, object, created and model. */
 export class ChunkBuilder {
@@ -35,7 +35,12 @@ export class ChunkBuilder {
     return this.#delta({ reasoning_content: text });
   }
 
-  finish(reason: "stop" | "length") {
+  /** One whole call per chunk: Codex reports a call once its arguments are complete. */
+  toolCall(index: number, call: ToolCall) {
+    return this.#delta({ tool_calls: [{ index, ...toolCallBody(call) }] });
+  }
+
+  finish(reason: "stop" | "length" | "tool_calls") {
     return this.#delta({}, reason);
   }
 
@@ -43,4 +48,9 @@ export class ChunkBuilder {
   usage(usage: TokenUsage | undefined) {
     return this.#chunk([], { usage: toOpenAIUsage(usage) });
   }
+}
+
+/** A tool call in chat completions' shape. */
+export function toolCallBody(call: ToolCall) {
+  return { id: call.callId, type: "function" as const, function: { name: call.name, arguments: call.arguments } };
 }

@@ -11,8 +11,14 @@ const text = z.string().transform((s) => s.replace(/\p{Cs}/gu, "\uFFFD"));
 const MAX_MODEL_ID_CHARS = 256;
 
 const textPart = z.object({ type: z.literal("text"), text });
+const imagePart = z
+  .object({
+    type: z.literal("image_url"),
+    image_url: z.union([z.string(), z.object({ url: z.string(), detail: z.string().optional() }).loose()]),
+  })
+  .loose();
 const otherPart = z.object({ type: z.string() }).loose();
-const contentPart = z.union([textPart, otherPart]);
+const contentPart = z.union([textPart, imagePart, otherPart]);
 
 const toolCall = z
   .object({ id: z.string().optional(), function: z.object({ name: text, arguments: text.optional() }).loose() })
@@ -23,11 +29,49 @@ const message = z
     role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
     content: z.union([text, z.array(contentPart), z.null()]).optional(),
     name: z.string().optional(),
-    tool_calls: z.array(toolCall).optional(),
+    tool_calls: z.array(toolCall).nullable().optional(),
     tool_call_id: text.optional(),
   })
   .loose();
 export type ChatMessage = z.infer<typeof message>;
+
+/** Function names as OpenAI accepts them. */
+export const toolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '_' or '-'");
+
+const functionTool = z
+  .object({
+    type: z.literal("function"),
+    function: z
+      .object({
+        name: toolName,
+        description: z.string().nullable().optional(),
+        parameters: z.record(z.string(), z.unknown()).nullable().optional(),
+        strict: z.boolean().nullable().optional(),
+      })
+      .loose(),
+  })
+  .loose();
+const otherTool = z.object({ type: z.string() }).loose();
+
+export const toolChoiceSchema = z.union([
+  z.enum(["none", "auto", "required"]),
+  z.object({ type: z.literal("function"), function: z.object({ name: z.string() }).loose() }).loose(),
+]);
+export type ToolChoice = z.infer<typeof toolChoiceSchema>;
+
+export const responseFormatSchema = z.union([
+  z.object({ type: z.literal("text") }).loose(),
+  z.object({ type: z.literal("json_object") }).loose(),
+  z
+    .object({
+      type: z.literal("json_schema"),
+      json_schema: z
+        .object({ name: z.string().optional(), schema: z.unknown().optional(), strict: z.boolean().nullable().optional() })
+        .loose(),
+    })
+    .loose(),
+]);
+export type ResponseFormat = z.infer<typeof responseFormatSchema>;
 
 /**
  * The chat completions body. Unknown fields pass (clients send many we cannot map, and a
@@ -41,6 +85,10 @@ export const chatRequestSchema = z
     stream_options: z.object({ include_usage: z.boolean().nullable().optional() }).loose().nullable().optional(),
     n: z.number().nullable().optional(),
     reasoning_effort: z.string().nullable().optional(),
+    tools: z.array(z.union([functionTool, otherTool])).nullable().optional(),
+    tool_choice: toolChoiceSchema.nullable().optional(),
+    parallel_tool_calls: z.boolean().nullable().optional(),
+    response_format: responseFormatSchema.nullable().optional(),
   })
   .loose();
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -44,6 +44,20 @@ export class ModelCatalog {
    */
   async effortFor(upstreamId: string | undefined, requested: string | undefined): Promise<string | undefined> {
     if (!requested) return undefined;
+    const model = await this.#entry(upstreamId);
+    const efforts = model?.reasoningEfforts ?? [];
+    if (efforts.includes(requested)) return requested;
+    if (requested === "none" || requested === "minimal") return efforts[0];
+    return undefined;
+  }
+
+  /** Whether the model that will answer lists image input in the catalog (unknown models do not). */
+  async acceptsImages(upstreamId: string | undefined): Promise<boolean> {
+    return (await this.#entry(upstreamId))?.inputModalities.includes("image") ?? false;
+  }
+
+  /** The catalog entry of the model that will answer, when the catalog can be read and lists it. */
+  async #entry(upstreamId: string | undefined): Promise<ModelInfo | undefined> {
     let models: readonly ModelInfo[];
     try {
       models = await this.models();
@@ -51,10 +65,6 @@ export class ModelCatalog {
       return undefined;
     }
     const target = upstreamId ?? this.#backend.configuredModel();
-    const model = models.find((m) => (target ? m.id === target : m.isDefault));
-    const efforts = model?.reasoningEfforts ?? [];
-    if (efforts.includes(requested)) return requested;
-    if (requested === "none" || requested === "minimal") return efforts[0];
-    return undefined;
+    return models.find((m) => (target ? m.id === target : m.isDefault));
   }
 }

@@ -12,7 +12,10 @@ import type {
   ChatTurnRequest,
   LoginState,
   ModelInfo,
+  PausedTurn,
   TokenUsage,
+  ToolCall,
+  ToolResult,
 } from "../../src/backend/types.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
@@ -24,7 +27,15 @@ export type TurnStep =
   | { readonly event: ChatEvent; readonly delayMs?: number }
   | { readonly error: Error; readonly delayMs?: number }
   /** Stay silent until the turn's signal fires, then end by throwing its reason (or `thenThrow`, as a real interrupt would). */
-  | { readonly hang: true; readonly thenThrow?: Error };
+  | { readonly hang: true; readonly thenThrow?: Error }
+  /** The model calls client tools: the turn pauses (handed to onPause) and this segment ends. */
+  | { readonly pause: readonly ToolCall[] };
+
+/** A paused turn of the fake: resuming runs the next queued script. */
+export interface FakePausedTurn extends PausedTurn {
+  readonly released: boolean;
+  readonly resumedWith: readonly ToolResult[] | undefined;
+}
 
 /** What the fake saw for one chat turn. */
 export interface RecordedTurn extends ChatTurnRequest {
@@ -73,6 +84,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** A scriptable Backend: queue a script per turn with `script()`; unscripted turns answer "ok". */
 export class FakeBackend implements Backend {
   readonly name = "app-server" as const;
+  features = { tools: true, outputSchema: true, images: true };
+  /** Every turn that paused on tool calls, in order. */
+  readonly paused: FakePausedTurn[] = [];
   readonly turns: RecordedTurn[] = [];
   models: readonly ModelInfo[] | Error = DEFAULT_MODELS;
   account: AccountStatus | Error = { usable: true, problem: undefined };
@@ -209,6 +223,10 @@ export class FakeBackend implements Backend {
       instructions: request.instructions,
       history: request.history,
       input: request.input,
+      inputImages: request.inputImages,
+      tools: request.tools,
+      outputSchema: request.outputSchema,
+      onPause: request.onPause,
       reasoningEffort: request.reasoningEffort,
       signal,
       get aborted() {
@@ -222,13 +240,45 @@ export class FakeBackend implements Backend {
       this.#turnWaiters.splice(this.#turnWaiters.indexOf(w), 1);
       w.resolve();
     }
-    return run(steps, signal, state);
+    return run(steps, signal, state, (calls) => request.onPause(this.#pausedTurn(calls)));
+  }
+
+  #pausedTurn(calls: readonly ToolCall[]): FakePausedTurn {
+    const next = () => this.#scripts.shift() ?? answer(["ok"]);
+    const pausedAgain = (onPause: (t: PausedTurn) => void) => (more: readonly ToolCall[]) => onPause(this.#pausedTurn(more));
+    const turn = {
+      callIds: calls.map((c) => c.callId),
+      released: false,
+      resumedWith: undefined as readonly ToolResult[] | undefined,
+      get alive() {
+        return !turn.released && turn.resumedWith === undefined;
+      },
+      resume(results: readonly ToolResult[], signal: AbortSignal, onPause: (t: PausedTurn) => void) {
+        turn.resumedWith = results;
+        return run(next(), signal, { ended: false }, pausedAgain(onPause));
+      },
+      release() {
+        turn.released = true;
+      },
+    };
+    this.paused.push(turn);
+    return turn;
   }
 }
 
-async function* run(steps: readonly TurnStep[], signal: AbortSignal, state: { ended: boolean }): AsyncGenerator<ChatEvent> {
+async function* run(
+  steps: readonly TurnStep[],
+  signal: AbortSignal,
+  state: { ended: boolean },
+  pause: (calls: readonly ToolCall[]) => void,
+): AsyncGenerator<ChatEvent> {
   try {
     for (const step of steps) {
+      if ("pause" in step) {
+        pause(step.pause);
+        yield { type: "tool_calls", calls: step.pause };
+        return;
+      }
       if ("hang" in step) {
         const fail = () => step.thenThrow ?? (signal.reason as Error);
         await new Promise<never>((_resolve, reject) => {

@@ -38,7 +38,18 @@ async function withFake(mode: string, run: (backend: AppServerBackend, calls: ()
   }
 }
 
-const turn = (signal: AbortSignal) => ({ model: undefined, instructions: undefined, history: [], input: "hi", reasoningEffort: undefined, signal });
+const turn = (signal: AbortSignal) => ({
+  model: undefined,
+  instructions: undefined,
+  history: [],
+  input: "hi",
+  inputImages: [],
+  tools: [],
+  outputSchema: undefined,
+  onPause: () => undefined,
+  reasoningEffort: undefined,
+  signal,
+});
 
 /** Consumes a turn; resolves with the error it ended with, or undefined. */
 async function drain(events: AsyncIterable<unknown>): Promise<unknown> {

@@ -105,7 +105,6 @@ describe("refused requests", () => {
   });
 
   const parts: [string, object, RegExp][] = [
-    ["image_url", { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }, /image/i],
     ["input_audio", { type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }, /audio/i],
     ["file", { type: "file", file: { file_id: "f1" } }, /file/i],
     ["unknown", { type: "hologram" }, /hologram/],
@@ -152,7 +151,7 @@ describe("refused requests", () => {
   for (const type of ["constructor", "__proto__", "toString"]) {
     test(`a content part of type ${type} gets the plain "not supported" message`, async () => {
       const json = await refused({ messages: [{ role: "user", content: [{ type }] }] });
-      assert.equal(json.error.message, `Content part type '${type}' is not supported; send text parts only.`);
+      assert.equal(json.error.message, `Content part type '${type}' is not supported; send text and image_url parts only.`);
     });
   }
 
@@ -203,8 +202,8 @@ describe("messages to a Codex turn", () => {
     assert.ok(turn);
     assert.equal(turn.instructions, "You are terse.\n\nAnswer in French.");
     assert.deepEqual(turn.history, [
-      { role: "user", text: "first question" },
-      { role: "assistant", text: "first answer" },
+      { type: "user", text: "first question", images: [] },
+      { type: "assistant", text: "first answer" },
     ]);
     assert.equal(turn.input, "second\nquestion");
     assert.equal(turn.model, undefined, "the alias means Codex's default");
@@ -227,7 +226,7 @@ describe("messages to a Codex turn", () => {
     assert.equal(turn?.input, "just this");
   });
 
-  test("tool calls and tool results are replayed as text; a tool result can end the conversation", async () => {
+  test("tool calls and tool results are replayed as items; a tool result can end the conversation", async () => {
     const t = createTestApp();
     const res = await t.chat({
       messages: [
@@ -239,10 +238,28 @@ describe("messages to a Codex turn", () => {
     assert.equal(res.status, 200);
     const turn = t.backend.turns[0];
     assert.deepEqual(turn?.history, [
-      { role: "user", text: "weather?" },
-      { role: "assistant", text: 'Called tool weather({"city":"Oslo"})' },
+      { type: "user", text: "weather?", images: [] },
+      { type: "tool_call", callId: "call_1", name: "weather", arguments: '{"city":"Oslo"}' },
+      { type: "tool_result", callId: "call_1", output: "rainy" },
     ]);
-    assert.equal(turn?.input, "Tool result (call_1):\nrainy");
+    assert.equal(turn?.input, "", "the turn starts from the tool result");
+  });
+
+  test("a tool call without a result stays text; a tool message without a matching call is a user turn", async () => {
+    const t = createTestApp();
+    const res = await t.chat({
+      messages: [
+        user("weather?"),
+        { role: "assistant", content: "Let me check.", tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "call_9", content: "stray" },
+      ],
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(t.backend.turns[0]?.history, [
+      { type: "user", text: "weather?", images: [] },
+      { type: "assistant", text: "Let me check.\nCalled tool weather({})" },
+    ]);
+    assert.equal(t.backend.turns[0]?.input, "Tool result (call_9):\nstray");
   });
 
   test("a named model passes through and is echoed back; the alias uses CODEX_UPSTREAM_MODEL", async () => {
@@ -300,8 +317,8 @@ describe("odd input found by the fuzz tests", () => {
     assert.equal(turn?.model, "m\uFFFD");
     assert.equal(turn?.instructions, "s\uFFFD");
     assert.deepEqual(turn?.history, [
-      { role: "user", text: "a\uFFFDb \u{1F600}" },
-      { role: "assistant", text: "Called tool f\uFFFD(\uFFFD)" },
+      { type: "user", text: "a\uFFFDb \u{1F600}", images: [] },
+      { type: "assistant", text: "Called tool f\uFFFD(\uFFFD)" },
     ]);
     assert.equal(turn?.input, "Tool result (c1\uFFFD):\nx\uFFFD");
     assert.equal(((await res.json()) as { model: string }).model, "m\uFFFD");

@@ -1,0 +1,48 @@
+import type { Context } from "hono";
+import type { AppDeps } from "../app.ts";
+import { ClientGoneError, TimeoutError, type ApiError } from "../errors.ts";
+import { toApiError } from "./backend-errors.ts";
+
+/** A request's hold on a concurrency slot, with the abort signal its turn runs under. */
+export interface TurnSlot {
+  /** Fires on timeout or when the client leaves. */
+  readonly signal: AbortSignal;
+  readonly onClientGone: () => void;
+  /** The error to report: the abort reason (timeout, client gone) wins over what the aborted turn threw. */
+  failure(err: unknown): ApiError | ClientGoneError;
+  /** Frees the slot and the timer; every exit path calls it once. */
+  finish(): void;
+}
+
+/** Waits for a slot (or 429), then starts the request's timeout. */
+export async function takeTurnSlot(c: Context, deps: Pick<AppDeps, "config" | "limiter" | "readiness">): Promise<TurnSlot> {
+  const { config, limiter, readiness } = deps;
+  const clientSignal = c.req.raw.signal;
+  const release = await limiter.acquire(clientSignal).catch((err: unknown) => {
+    throw clientSignal.aborted ? new ClientGoneError() : err;
+  });
+  const controller = new AbortController();
+  const onClientGone = () => controller.abort(new ClientGoneError());
+  clientSignal.addEventListener("abort", onClientGone, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new TimeoutError(`Codex did not finish within ${config.requestTimeoutMs / 1000} s.`)),
+    config.requestTimeoutMs,
+  );
+  if (clientSignal.aborted) onClientGone();
+  return {
+    signal: controller.signal,
+    onClientGone,
+    failure(err) {
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
+      if (reason instanceof ClientGoneError) return reason;
+      const apiError = toApiError(reason);
+      if (apiError.code === "codex_login_required") void readiness.refresh(); // the login may have expired
+      return apiError;
+    },
+    finish() {
+      clearTimeout(timer);
+      clientSignal.removeEventListener("abort", onClientGone);
+      release();
+    },
+  };
+}

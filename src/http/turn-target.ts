@@ -1,0 +1,25 @@
+import type { AppDeps } from "../app.ts";
+import { InvalidRequestError, UnavailableError } from "../errors.ts";
+import { DEFAULT_MODEL_ALIAS } from "../openai/model-catalog.ts";
+
+export interface TurnTarget {
+  readonly model: string | undefined;
+  readonly reasoningEffort: string | undefined;
+}
+
+/** Refuses while Codex cannot serve, then resolves the model (and checks it reads images, when needed) and the effort. */
+export async function resolveTarget(
+  deps: Pick<AppDeps, "readiness" | "catalog">,
+  requested: { model: string | undefined; effort: string | undefined; hasImages: boolean },
+): Promise<TurnTarget> {
+  const problem = await deps.readiness.requestProblem();
+  if (problem) throw new UnavailableError(problem.message, { code: problem.code, retryAfterSeconds: 30 });
+  const model = deps.catalog.upstreamId(requested.model);
+  if (requested.hasImages && !(await deps.catalog.acceptsImages(model))) {
+    throw new InvalidRequestError(
+      `The model ${requested.model ?? DEFAULT_MODEL_ALIAS} does not list image input in Codex's catalog; send text only or pick a model that reads images (see GET /v1/models).`,
+      { param: "model", code: "images_not_supported_by_model" },
+    );
+  }
+  return { model, reasoningEffort: await deps.catalog.effortFor(model, requested.effort) };
+}

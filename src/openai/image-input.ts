@@ -1,0 +1,32 @@
+import { InvalidRequestError } from "../errors.ts";
+
+const DATA_URL = /^data:(image\/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=\s]+)$/;
+
+/**
+ * Checks one image URL from a request: only inline `data:` images of the four types the
+ * model reads, at most `maxBytes` once decoded. Returns the URL as Codex takes it.
+ */
+export function checkImageUrl(url: string, maxBytes: number, param: string): string {
+  if (/^https?:\/\//i.test(url)) {
+    throw new InvalidRequestError(
+      "Remote image URLs are not accepted: Codex runs without internet access for this adapter. Send the image inline as a data: URL (data:image/png;base64,...).",
+      { param, code: "unsupported_image_url" },
+    );
+  }
+  const match = DATA_URL.exec(url);
+  if (!match) {
+    throw new InvalidRequestError("Images must be base64 data: URLs of type image/png, image/jpeg, image/gif or image/webp.", {
+      param,
+      code: "unsupported_image_url",
+    });
+  }
+  const base64 = (match[2] ?? "").replace(/\s/g, "");
+  const bytes = Math.floor((base64.length * 3) / 4) - (base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0);
+  if (bytes > maxBytes) {
+    throw new InvalidRequestError(`An image is ${bytes} bytes; at most ${maxBytes} bytes per image are accepted.`, {
+      param,
+      code: "image_too_large",
+    });
+  }
+  return `data:${match[1] ?? ""};base64,${base64}`;
+}

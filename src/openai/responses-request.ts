@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { toolName } from "./chat-request.ts";
+
+/** The /v1/responses body; as for chat, unknown fields pass and the fields acted on are checked. */
+const textPart = z.object({ type: z.enum(["input_text", "output_text", "text"]), text: z.string() }).loose();
+const imagePart = z.object({ type: z.literal("input_image"), image_url: z.string().optional(), file_id: z.string().optional() }).loose();
+const otherPart = z.object({ type: z.string() }).loose();
+
+const messageItem = z
+  .object({
+    type: z.literal("message").optional(),
+    role: z.enum(["user", "assistant", "system", "developer"]),
+    content: z.union([z.string(), z.array(z.union([textPart, imagePart, otherPart]))]),
+  })
+  .loose();
+const functionCallItem = z
+  .object({ type: z.literal("function_call"), call_id: z.string(), name: z.string(), arguments: z.string() })
+  .loose();
+const functionCallOutputItem = z
+  .object({
+    type: z.literal("function_call_output"),
+    call_id: z.string(),
+    output: z.union([z.string(), z.array(z.union([textPart, otherPart]))]),
+  })
+  .loose();
+/** Reasoning and item references carry nothing the adapter can replay; they are skipped. */
+const skippedItem = z.object({ type: z.enum(["reasoning", "item_reference"]) }).loose();
+
+export const inputItem = z.union([messageItem, functionCallItem, functionCallOutputItem, skippedItem]);
+export type InputItem = z.infer<typeof inputItem>;
+export type MessageItem = z.infer<typeof messageItem>;
+
+const functionTool = z
+  .object({
+    type: z.literal("function"),
+    name: toolName,
+    description: z.string().nullable().optional(),
+    parameters: z.record(z.string(), z.unknown()).nullable().optional(),
+    strict: z.boolean().nullable().optional(),
+  })
+  .loose();
+const otherTool = z.object({ type: z.string() }).loose();
+
+const toolChoice = z.union([
+  z.enum(["none", "auto", "required"]),
+  z.object({ type: z.literal("function"), name: z.string() }).loose(),
+]);
+
+const textFormat = z.union([
+  z.object({ type: z.enum(["text", "json_object"]) }).loose(),
+  z.object({ type: z.literal("json_schema"), name: z.string().optional(), schema: z.unknown().optional(), strict: z.boolean().nullable().optional() }).loose(),
+]);
+
+export const responsesRequestSchema = z
+  .object({
+    model: z.string().optional(),
+    input: z.union([z.string(), z.array(inputItem).min(1, "input must contain at least one item")]),
+    instructions: z.string().nullable().optional(),
+    stream: z.boolean().nullable().optional(),
+    previous_response_id: z.string().nullable().optional(),
+    tools: z.array(z.union([functionTool, otherTool])).nullable().optional(),
+    tool_choice: toolChoice.nullable().optional(),
+    parallel_tool_calls: z.boolean().nullable().optional(),
+    text: z.object({ format: textFormat.optional() }).loose().nullable().optional(),
+    reasoning: z.object({ effort: z.string().nullable().optional() }).loose().nullable().optional(),
+  })
+  .loose();
+export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;

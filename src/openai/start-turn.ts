@@ -1,0 +1,33 @@
+import type { Backend, ChatEvent, PausedTurn } from "../backend/types.ts";
+import type { PreparedChat } from "./prepare-chat.ts";
+import type { WaitingTurns } from "./waiting-turns.ts";
+
+export interface TurnOptions {
+  readonly model: string | undefined;
+  readonly reasoningEffort: string | undefined;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Continues the turn that waits for this request's tool results when there is one (the
+ * model's context stays warm); otherwise starts a turn with the whole conversation replayed.
+ * A turn that pauses on tool calls is kept in `waiting` for the client's next request.
+ */
+export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: PreparedChat, options: TurnOptions): AsyncIterable<ChatEvent> {
+  const onPause = (turn: PausedTurn) => waiting.add(prepared.pauseKey(turn.callIds), turn);
+  const { continuation } = prepared;
+  const paused = continuation ? waiting.take(continuation.key) : undefined;
+  if (continuation && paused) return paused.resume(continuation.results, options.signal, onPause);
+  return backend.chat({
+    model: options.model,
+    reasoningEffort: options.reasoningEffort,
+    signal: options.signal,
+    instructions: prepared.instructions,
+    history: prepared.history,
+    input: prepared.input,
+    inputImages: prepared.inputImages,
+    tools: prepared.tools,
+    outputSchema: prepared.outputSchema,
+    onPause,
+  });
+}

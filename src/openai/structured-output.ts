@@ -1,0 +1,34 @@
+import { InvalidRequestError } from "../errors.ts";
+import type { ResponseFormat } from "./chat-request.ts";
+import { schemaProblem } from "./json-schema-check.ts";
+
+export interface OutputConstraint {
+  /** The JSON Schema for the turn's `outputSchema` (Codex applies it strictly). */
+  readonly outputSchema: object | undefined;
+  /** A developer instruction where a schema cannot express the request. */
+  readonly instruction: string | undefined;
+}
+
+const NONE: OutputConstraint = { outputSchema: undefined, instruction: undefined };
+
+/**
+ * `response_format` (chat) or `text.format` (Responses) as a turn constraint. `json_schema`
+ * becomes the turn's output schema. `json_object` has no schema: Codex sends schemas in
+ * strict mode, where a free-form object is not expressible, so it is an instruction (best-effort).
+ */
+export function outputConstraint(format: ResponseFormat | null | undefined, param: string): OutputConstraint {
+  if (!format || format.type === "text") return NONE;
+  if (format.type === "json_object") {
+    return { outputSchema: undefined, instruction: "Answer with one valid JSON object and nothing else: no prose, no code fences." };
+  }
+  const schema = format.json_schema.schema;
+  if (schema === undefined) throw new InvalidRequestError("json_schema.schema is required.", { param: `${param}.json_schema.schema` });
+  const problem = schemaProblem(schema) ?? rootProblem(schema);
+  if (problem) throw new InvalidRequestError(`Invalid JSON Schema in ${param}: ${problem}.`, { param: `${param}.json_schema.schema`, code: "invalid_json_schema" });
+  return { outputSchema: schema as object, instruction: undefined };
+}
+
+function rootProblem(schema: unknown): string | undefined {
+  const type = (schema as { type?: unknown }).type;
+  return type === "object" ? undefined : "the root of the schema must have \"type\": \"object\"";
+}
