@@ -9,7 +9,7 @@ const DATA_URL = /^data:(image\/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=\s]+
 export function checkImageUrl(url: string, maxBytes: number, param: string): string {
   if (/^https?:\/\//i.test(url)) {
     throw new InvalidRequestError(
-      "Remote image URLs are not accepted: Codex runs without internet access for this adapter. Send the image inline as a data: URL (data:image/png;base64,...).",
+      "Only inline images are accepted: send the image as a base64 data: URL (data:image/png;base64,...), not a remote http(s) URL.",
       { param, code: "unsupported_image_url" },
     );
   }

@@ -24,6 +24,15 @@ export interface Behavior {
    * between pieces, so the characters really are split across socket writes on their way to Codex.
    */
   readonly splitMultiByteMs?: number;
+  /** Answer with these function calls (after any text deltas) instead of ending with a message. */
+  readonly functionCalls?: readonly StandInFunctionCall[];
+}
+
+export interface StandInFunctionCall {
+  readonly callId: string;
+  readonly name: string;
+  /** The arguments as JSON text. */
+  readonly arguments: string;
 }
 
 export interface UpstreamUsage {
@@ -38,8 +47,17 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly body: {
     model?: string;
-    input?: { type: string; role?: string; content?: { type: string; text?: string }[] }[];
-    tools?: { type: string; name?: string }[];
+    input?: {
+      type: string;
+      role?: string;
+      content?: { type: string; text?: string; image_url?: string }[];
+      call_id?: string;
+      name?: string;
+      arguments?: string;
+      output?: unknown;
+    }[];
+    tools?: { type: string; name?: string; description?: string; parameters?: unknown }[];
+    text?: { format?: { type?: string; name?: string; strict?: boolean; schema?: unknown } };
     instructions?: string;
     reasoning?: { effort?: string };
   };
@@ -128,24 +146,34 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
         }
       };
       await send({ type: "response.created", response: { id: `resp_${n}` } });
-      await send({ type: "response.output_item.added", output_index: 0, item: { type: "message", id, role: "assistant", content: [] } });
-      const deltas = b.deltas ?? ["Hello"];
-      for (const [i, delta] of deltas.entries()) {
-        if (i > 0 && b.deltaIntervalMs) await pause(b.deltaIntervalMs);
-        if (gone) return;
-        if (i === b.dropAfterDeltas) return drop();
-        await send({ type: "response.output_text.delta", item_id: id, output_index: 0, content_index: 0, delta });
+      const deltas = b.deltas ?? (b.functionCalls ? [] : ["Hello"]);
+      if (deltas.length) {
+        await send({ type: "response.output_item.added", output_index: 0, item: { type: "message", id, role: "assistant", content: [] } });
+        for (const [i, delta] of deltas.entries()) {
+          if (i > 0 && b.deltaIntervalMs) await pause(b.deltaIntervalMs);
+          if (gone) return;
+          if (i === b.dropAfterDeltas) return drop();
+          await send({ type: "response.output_text.delta", item_id: id, output_index: 0, content_index: 0, delta });
+        }
       }
       if (b.dropAfterDeltas !== undefined && b.dropAfterDeltas >= deltas.length) {
         await pause(b.deltaIntervalMs ?? 0);
         return drop();
       }
-      const text = deltas.join("");
-      await send({
-        type: "response.output_item.done",
-        output_index: 0,
-        item: { type: "message", id, role: "assistant", content: [{ type: "output_text", text, annotations: [] }] },
-      });
+      if (deltas.length) {
+        const text = deltas.join("");
+        await send({
+          type: "response.output_item.done",
+          output_index: 0,
+          item: { type: "message", id, role: "assistant", content: [{ type: "output_text", text, annotations: [] }] },
+        });
+      }
+      for (const [i, call] of (b.functionCalls ?? []).entries()) {
+        const item = { type: "function_call", id: `fc_${n}_${i}`, call_id: call.callId, name: call.name };
+        const outputIndex = i + (deltas.length ? 1 : 0);
+        await send({ type: "response.output_item.added", output_index: outputIndex, item: { ...item, arguments: "" } });
+        await send({ type: "response.output_item.done", output_index: outputIndex, item: { ...item, arguments: call.arguments, status: "completed" } });
+      }
       const u = b.usage ?? DEFAULT_USAGE;
       await send({
         type: "response.completed",
