@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import type { Config } from "../../src/config.ts";
 import { chatApi } from "./fuzz-chat-api.ts";
-import type { ChatSuccess, Expectation } from "./fuzz-oracle.ts";
+import type { Expectation, Success } from "./fuzz-oracle.ts";
+import { responsesApi } from "./fuzz-responses-api.ts";
 
 export type FuzzLimits = Pick<Config, "maxRequestBodyBytes" | "maxMessages" | "maxTotalTextChars">;
 
@@ -22,7 +23,7 @@ export interface FuzzApi {
   /** Valid bodies with one to three things broken (a mutation may leave one valid). */
   mutated(limits: FuzzLimits): fc.Arbitrary<unknown>;
   /** What a 200 to this JSON value must look like. */
-  success(value: unknown): ChatSuccess;
+  success(value: unknown): Success;
 }
 
 export interface FuzzRoute {
@@ -34,6 +35,8 @@ export interface FuzzRoute {
 export const POST_ROUTES: readonly FuzzRoute[] = [
   { path: "/v1/chat/completions", api: chatApi },
   { path: "/chat/completions", api: chatApi },
+  { path: "/v1/responses", api: responsesApi },
+  { path: "/responses", api: responsesApi },
 ];
 
 /** One generated request. Printed compactly when fast-check reports a counterexample. */

@@ -5,7 +5,7 @@ import type { FuzzApi, FuzzLimits } from "./fuzz-bodies.ts";
 const ACTED_ON = ["model", "messages", "stream", "stream_options", "n", "reasoning_effort"];
 
 /** Pieces that trip naive text handling: at most 11 UTF-16 units each. */
-const ODD_PIECES = [
+export const ODD_PIECES = [
   "\uD800", "\uDBFF", "\uDC00", "\uDFFF", // lone surrogates
   "\u202E", "\u200F", "\u2067", "\u0645\u0631\u062D\u0628\u0627", // RTL override, mark, isolate; Arabic
   "\u{1F600}", "\u{1F469}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}", "\u{1F3F3}\uFE0F\u200D\u{1F308}", "e\u0301", "\u{1D54F}",
@@ -14,7 +14,7 @@ const ODD_PIECES = [
 ];
 
 /** Short text of every kind, at most ~200 UTF-16 units. */
-const shortText = fc.oneof(
+export const shortText = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: "grapheme", maxLength: 12 }),
   fc.string({ unit: "binary", maxLength: 12 }),
@@ -22,7 +22,7 @@ const shortText = fc.oneof(
 );
 
 /** Up to `maxUnits` UTF-16 units: one piece repeated, cut anywhere (even inside a surrogate pair). */
-function longText(maxUnits: number): fc.Arbitrary<string> {
+export function longText(maxUnits: number): fc.Arbitrary<string> {
   return fc
     .tuple(fc.constantFrom("x", "lorem ipsum ", ...ODD_PIECES), fc.integer({ min: 0, max: maxUnits }))
     .map(([piece, units]) => piece.repeat(Math.ceil(units / piece.length)).slice(0, units));
@@ -87,9 +87,9 @@ function validChat(limits: FuzzLimits): fc.Arbitrary<Record<string, unknown>> {
   return fc.tuple(known, ignoredFields).map(([k, [ignored, unknown]]) => ({ ...k, ...ignored, ...unknown }));
 }
 
-type Mutation = (value: unknown) => unknown;
+export type Mutation = (value: unknown) => unknown;
 
-const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
+export const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
   shortText,
   fc.constantFrom(null, true, false, 0, -1, 1.5, 1e308, "", [], {}, "true", "1"),
@@ -154,22 +154,23 @@ export const chatApi: FuzzApi = {
       stream: body.stream === true,
       includeUsage: options.include_usage === true,
       // Lone surrogates reach Codex, and come back, as U+FFFD.
+      kind: "chat",
       model: typeof body.model === "string" ? body.model.replace(/\p{Cs}/gu, "\uFFFD") : "codex-cli-default",
     };
   },
 };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A copy with the field set as an own property (so "__proto__" is a field, not a prototype); non-objects pass unchanged. */
-function withField(target: unknown, key: string, value: unknown): unknown {
+export function withField(target: unknown, key: string, value: unknown): unknown {
   if (!isRecord(target)) return target;
   return Object.defineProperty({ ...target }, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function withoutField(target: unknown, key: string): unknown {
+export function withoutField(target: unknown, key: string): unknown {
   if (!isRecord(target)) return target;
   const copy = { ...target };
   delete copy[key];
