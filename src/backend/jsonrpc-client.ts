@@ -110,7 +110,7 @@ export class JsonRpcClient {
   }
 
   #send(message: object): void {
-    const line = JSON.stringify(message);
+    const line = JSON.stringify(message, wellFormedStrings);
     // The observer gets what went on the wire (no undefined fields), as a copy it may keep.
     if (this.#handlers.onWire) this.#handlers.onWire("out", JSON.parse(line));
     this.#output.write(`${line}\n`);
@@ -157,3 +157,12 @@ export class JsonRpcClient {
     );
   }
 }
+
+/**
+ * Lone UTF-16 surrogates (half an emoji) become U+FFFD in every string sent: JSON.stringify
+ * escapes them as `\udXXX`, which Codex cannot parse, and the child then never answers.
+ */
+function wellFormedStrings(_key: string, value: unknown): unknown {
+  return typeof value === "string" ? value.toWellFormed() : value;
+}
+

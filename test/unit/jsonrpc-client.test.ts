@@ -53,6 +53,13 @@ describe("JsonRpcClient", () => {
     assert.deepEqual(await b, { account: null });
   });
 
+  test("lone surrogates in any string sent become U+FFFD; paired ones (emoji) pass unchanged", async () => {
+    const h = harness();
+    void h.client.request("turn/start", { input: [{ text: "a\ud800b" }], tools: [{ description: "\udfff", name: "ok 😀" }] }).catch(() => undefined);
+    const sent = await h.sentCount(1);
+    assert.deepEqual(sent[0], { id: 1, method: "turn/start", params: { input: [{ text: "a\ufffdb" }], tools: [{ description: "\ufffd", name: "ok 😀" }] } });
+  });
+
   test("an error response rejects with RpcError carrying method and code", async () => {
     const h = harness();
     const p = h.client.request("thread/start", {});
