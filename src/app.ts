@@ -48,6 +48,9 @@ export interface AppDeps {
   readonly responseStore: ResponseStore;
 }
 
+/** The API's paths, served under /v1 and without it; all of them need the bearer key. */
+const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*"];
+
 /** How many finished requests the dashboard lists. */
 const RECENT_EVENTS = 200;
 
@@ -101,15 +104,12 @@ export function createApp(input: AppInput): Hono<AppEnv> {
       maxAge: 600,
     });
     // API paths only: the dashboard stays same-origin whatever clients are allowed.
-    for (const path of ["/v1/*", "/models", "/chat/*", "/responses"]) app.use(path, apiCors);
+    for (const path of ["/v1/*", ...API_PATHS]) app.use(path, apiCors);
   }
 
   const api = new Hono<AppEnv>();
   const auth = bearerAuth(deps.apiKey);
-  api.use("/models", auth);
-  api.use("/chat/*", auth);
-  api.use("/responses", auth);
-  api.use("/responses/*", auth);
+  for (const path of API_PATHS) api.use(path, auth);
   api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));

@@ -13,7 +13,7 @@ import {
 import { describeView, viewFromAccountRead, viewFromAuthStatus, type CodexAccountView } from "./account-status.ts";
 import { authFileFingerprint } from "./auth-file.ts";
 import { BackendError } from "./backend-error.ts";
-import { isLoopbackHost } from "./child-env.ts";
+import { isLoopbackHost } from "../core/loopback.ts";
 import { RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
 import { parseResult, rpc } from "./rpc-call.ts";
 import type { AccountDetails, AccountStatus, LoginState, RateLimitWindowInfo } from "./types.ts";

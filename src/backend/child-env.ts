@@ -27,7 +27,3 @@ export function codexChildEnv(parent: NodeJS.ProcessEnv, codexHome: string): Nod
   }
   return env;
 }
-
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === "127.0.0.1" || hostname === "localhost" || hostname === "[::1]";
-}

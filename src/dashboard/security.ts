@@ -1,9 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import { isLoopbackHost } from "../core/loopback.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
-
-/** Loopback names a browser on this machine uses; any other Host is a DNS-rebinding attempt or a misroute. */
-const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** Strict headers for every dashboard response: no inline script, no framing, nothing cached or referred. */
 export const dashboardHeaders: MiddlewareHandler = secureHeaders({
@@ -33,7 +31,8 @@ export const noStore: MiddlewareHandler = async (c, next) => {
 export function localHostOnly(configuredHost: string): MiddlewareHandler {
   return async (c, next) => {
     const host = (c.req.header("host") ?? "").replace(/:\d+$/, "").toLowerCase();
-    if (!LOCAL_HOSTS.has(host) && host !== configuredHost.toLowerCase()) {
+    // Any other Host is a DNS-rebinding attempt or a misroute.
+    if (!isLoopbackHost(host) && host !== configuredHost.toLowerCase()) {
       throw new NotFoundError("The dashboard is served on the loopback address only (e.g. http://127.0.0.1:8320/dashboard/).");
     }
     await next();

@@ -1,5 +1,6 @@
 import { stream } from "hono/streaming";
 import type { Context } from "hono";
+import { ApiError } from "../errors.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { TurnSlot } from "./turn-slot.ts";
 import { SseWriter } from "./sse-writer.ts";
@@ -26,12 +27,19 @@ export async function firstEvent<T>(iterator: AsyncIterator<T>, waitMs: number):
 }
 
 /**
- * An SSE response whose `write` callback produces the frames and returns the status the
- * request counts as (200, or 499 for a client that left). The slot is finished and the
- * request's trace ended when the stream ends, whatever the outcome; a client that stops
- * reading is dropped once the turn was aborted and the grace ran out, so it cannot hold a slot.
+ * An SSE response: `write` produces the frames; when it throws, the failure is reported once
+ * through `writeError` (in the API's own error frame) and noted on the trace, or the request
+ * counts as 499 when the client left. The slot is finished and the trace ended when the
+ * stream ends, whatever the outcome; a client that stops reading is dropped once the turn was
+ * aborted and the grace ran out, so it cannot hold a slot.
  */
-export function eventStream(c: Context<AppEnv>, slot: TurnSlot, keepAliveMs: number, write: (sse: SseWriter) => Promise<number>): Response {
+export function eventStream(
+  c: Context<AppEnv>,
+  slot: TurnSlot,
+  keepAliveMs: number,
+  write: (sse: SseWriter) => Promise<void>,
+  writeError: (sse: SseWriter, error: ApiError) => Promise<void>,
+): Response {
   const trace = c.get("trace");
   trace.defer();
   c.header("Content-Type", "text/event-stream; charset=utf-8");
@@ -43,9 +51,17 @@ export function eventStream(c: Context<AppEnv>, slot: TurnSlot, keepAliveMs: num
     let stalled: NodeJS.Timeout | undefined;
     const dropIfStalled = () => (stalled = setTimeout(() => s.abort(), STALLED_STREAM_GRACE_MS));
     slot.signal.addEventListener("abort", dropIfStalled, { once: true });
-    let status = 500;
+    let status = 200;
     try {
-      status = await write(sse);
+      await write(sse);
+    } catch (err) {
+      const error = slot.failure(err);
+      if (error instanceof ApiError) {
+        trace.note({ code: error.code ?? error.type });
+        if (!sse.aborted) await writeError(sse, error);
+      } else {
+        status = 499; // the client went away mid-stream
+      }
     } finally {
       clearTimeout(stalled);
       slot.signal.removeEventListener("abort", dropIfStalled);

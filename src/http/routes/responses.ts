@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
-import type { ChatEvent } from "../../backend/types.ts";
-import { ApiError, InvalidRequestError } from "../../errors.ts";
+import { InvalidRequestError } from "../../errors.ts";
 import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
 import { RESPONSES_PARAMETERS, rejectUnsupported } from "../../openai/parameters.ts";
 import { prepareChat } from "../../openai/prepare-chat.ts";
@@ -9,18 +8,17 @@ import { ResponseEvents } from "../../openai/response-events.ts";
 import { collectOutput, messageItemId, outputMessage, responseObject, type ResponseMeta, type ResponseOutput } from "../../openai/response-object.ts";
 import { responsesRequestSchema, type ResponsesRequest } from "../../openai/responses-request.ts";
 import { responsesToChat } from "../../openai/responses-to-chat.ts";
-import { startTurn } from "../../openai/start-turn.ts";
 import type { AppDeps } from "../../app.ts";
 import type { AppEnv } from "../app-env.ts";
-import { observeTurn } from "../observe-turn.ts";
-import { eventStream, firstEvent, type First } from "../event-stream.ts";
+import { eventStream } from "../event-stream.ts";
 import { readJson } from "../read-json.ts";
-import { takeTurnSlot } from "../turn-slot.ts";
+import { collectTurn, openTurnStream, startSlottedTurn } from "../run-turn.ts";
+import type { SseWriter } from "../sse-writer.ts";
 import { resolveTarget } from "../turn-target.ts";
 
 /** POST /v1/responses: the Responses API over the same turn machinery, limits and errors as chat completions. */
 export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
-  const { config, backend, clock, waitingTurns, responseStore } = deps;
+  const { config, backend, clock, responseStore } = deps;
   const app = new Hono<AppEnv>();
 
   app.post("/responses", async (c) => {
@@ -42,64 +40,37 @@ export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
     const messageId = messageItemId();
     const remember = (output: ResponseOutput) => responseStore.put(meta.id, [...conversation, outputMessage(output)]);
 
-    const slot = await takeTurnSlot(c, deps);
-    let events: AsyncIterable<ChatEvent>;
-    try {
-      events = observeTurn(startTurn(backend, waitingTurns, prepared, { ...target, signal: slot.signal }), trace);
-    } catch (err) {
-      slot.finish();
-      throw slot.failure(err);
-    }
+    const turn = await startSlottedTurn(c, deps, prepared, target);
     if (!body.stream) {
-      try {
-        const output = await collectOutput(events);
-        remember(output);
-        return c.json(responseObject(meta, { ...output, messageId }));
-      } catch (err) {
-        throw slot.failure(err);
-      } finally {
-        slot.finish();
-      }
+      const output = await collectTurn(turn, collectOutput);
+      remember(output);
+      return c.json(responseObject(meta, { ...output, messageId }));
     }
 
-    const iterator = events[Symbol.asyncIterator]();
-    let first: First<ChatEvent>;
-    try {
-      first = await firstEvent(iterator, config.keepAliveMs);
-    } catch (err) {
-      slot.finish();
-      throw slot.failure(err);
-    }
+    const { iterator, first } = await openTurnStream(turn, config.keepAliveMs);
     const frames = new ResponseEvents(meta, messageId);
-    return eventStream(c, slot, config.keepAliveMs, async (sse) => {
-      const send = async (list: readonly ({ type: string } & object)[]) => {
-        for (const e of list) await sse.event(e.type, e);
-      };
-      try {
-        await send(frames.start());
-        const output: ResponseOutput = { text: "", calls: [], usage: undefined };
-        let result = first.kind === "event" ? first.result : await first.next;
-        for (; !result.done; result = await iterator.next()) {
-          const event = result.value;
-          if (event.type === "text") {
-            output.text += event.delta;
-            await send(frames.text(event.delta));
-          } else if (event.type === "usage") output.usage = event.usage;
-          else if (event.type === "tool_calls") {
-            output.calls = event.calls;
-            await send(frames.calls(event.calls));
-          }
+    const send = async (sse: SseWriter, list: readonly ({ type: string } & object)[]) => {
+      for (const e of list) await sse.event(e.type, e);
+    };
+    const write = async (sse: SseWriter) => {
+      await send(sse, frames.start());
+      const output: ResponseOutput = { text: "", calls: [], usage: undefined };
+      let result = first.kind === "event" ? first.result : await first.next;
+      for (; !result.done; result = await iterator.next()) {
+        const event = result.value;
+        if (event.type === "text") {
+          output.text += event.delta;
+          await send(sse, frames.text(event.delta));
+        } else if (event.type === "usage") output.usage = event.usage;
+        else if (event.type === "tool_calls") {
+          output.calls = event.calls;
+          await send(sse, frames.calls(event.calls));
         }
-        remember(output);
-        await send(frames.completed(output));
-      } catch (err) {
-        const error = slot.failure(err);
-        if (!(error instanceof ApiError)) return 499; // the client went away mid-stream
-        trace.note({ code: error.code ?? error.type });
-        if (!sse.aborted) await sse.event("error", frames.error(error.toBody().error));
       }
-      return 200;
-    });
+      remember(output);
+      await send(sse, frames.completed(output));
+    };
+    return eventStream(c, turn.slot, config.keepAliveMs, write, (sse, error) => sse.event("error", frames.error(error.toBody().error)));
   });
 
   return app;
