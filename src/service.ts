@@ -70,6 +70,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   });
   /** Aborted when the shutdown grace runs out: every running turn ends with its reason. */
   const shutdown = new AbortController();
+  let draining = false;
   const waitingTurns = new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs });
   const app = createApp({
     config,
@@ -80,16 +81,14 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
     logger,
     clock: systemClock,
     waitingTurns,
+    draining: () => draining,
   });
 
   await backend.start();
   void readiness.start();
-  let draining = false;
   let inFlight = 0;
-  // Refused here, before the app: also on connections kept alive from before the shutdown began.
-  const fetch = (...args: Parameters<typeof app.fetch>) => (draining ? shuttingDownResponse() : app.fetch(...args));
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
     // Counted per response, so a stream is in flight until its last byte.
     (s as Server).on("request", (_req, res) => {
       inFlight += 1;
@@ -127,15 +126,6 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
 
 /** How long interrupted requests get to send their error frame before their connections are closed. */
 const INTERRUPTED_FLUSH_MS = 2000;
-
-/** The answer to every request that arrives while the adapter drains; `Connection: close` ends kept-alive connections. */
-function shuttingDownResponse(): Response {
-  const error = new UnavailableError("The adapter is shutting down; retry in a moment.", { code: "shutting_down" });
-  return Response.json(error.toBody(), {
-    status: error.status,
-    headers: { "Retry-After": String(error.retryAfterSeconds), Connection: "close", "Cache-Control": "no-store" },
-  });
-}
 
 async function until(done: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -29,8 +29,25 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBy
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const param = issue?.path.length ? issue.path.map(String).join(".") : null;
-    throw new InvalidRequestError(`Invalid request: ${param ? `${param}: ` : ""}${issue?.message ?? "malformed body"}`, { param });
+    const { path, message } = issue ? mostSpecific(issue) : { path: [], message: "malformed body" };
+    // Written as the rest of the API names fields: messages[0].content.
+    const param = path.length ? path.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i ? "." : ""}${String(k)}`)).join("") : null;
+    throw new InvalidRequestError(`Invalid request: ${param ? `${param}: ` : ""}${message}`, { param });
   }
   return parsed.data;
+}
+
+/**
+ * A failed union says only "Invalid input"; the deepest failure among its options names
+ * what is actually wrong (a function tool's name rather than the whole tool). Ties go to
+ * the earlier option, which is the more specific kind.
+ */
+function mostSpecific(issue: z.core.$ZodIssue): { path: readonly PropertyKey[]; message: string } {
+  if (issue.code !== "invalid_union") return issue;
+  const inner = issue.errors
+    .map((option) => option[0])
+    .filter((i) => i !== undefined)
+    .map(mostSpecific)
+    .reduce<{ path: readonly PropertyKey[]; message: string } | undefined>((best, i) => (!best || i.path.length > best.path.length ? i : best), undefined);
+  return inner ? { path: [...issue.path, ...inner.path], message: inner.message } : issue;
 }

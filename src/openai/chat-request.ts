@@ -10,6 +10,16 @@ const text = z.string().transform((s) => s.replace(/\p{Cs}/gu, "\uFFFD"));
 /** Model ids are short; a huge one fails upstream (431, headers too large) only after Codex's retries, as a slow 502. */
 const MAX_MODEL_ID_CHARS = 256;
 
+/**
+ * An item of a kind the adapter does not act on (it is refused or skipped later, by name).
+ * The known kinds are excluded, so a malformed known item fails its own schema instead of
+ * passing as "other" (a function tool with a bad name would otherwise reach Codex, which refuses it).
+ */
+export function otherKind(...known: string[]) {
+  // abort: the union then reports the known kind's own failure, not this one.
+  return z.object({ type: z.string().refine((t) => !known.includes(t), { message: "is a known kind with missing or wrong fields", abort: true }) }).loose();
+}
+
 const textPart = z.object({ type: z.literal("text"), text });
 const imagePart = z
   .object({
@@ -17,8 +27,7 @@ const imagePart = z
     image_url: z.union([z.string(), z.object({ url: z.string(), detail: z.string().optional() }).loose()]),
   })
   .loose();
-const otherPart = z.object({ type: z.string() }).loose();
-const contentPart = z.union([textPart, imagePart, otherPart]);
+const contentPart = z.union([textPart, imagePart, otherKind("text", "image_url")]);
 
 const toolCall = z
   .object({ id: z.string().optional(), function: z.object({ name: text, arguments: text.optional() }).loose() })
@@ -51,7 +60,6 @@ const functionTool = z
       .loose(),
   })
   .loose();
-const otherTool = z.object({ type: z.string() }).loose();
 
 export const toolChoiceSchema = z.union([
   z.enum(["none", "auto", "required"]),
@@ -85,7 +93,7 @@ export const chatRequestSchema = z
     stream_options: z.object({ include_usage: z.boolean().nullable().optional() }).loose().nullable().optional(),
     n: z.number().nullable().optional(),
     reasoning_effort: z.string().nullable().optional(),
-    tools: z.array(z.union([functionTool, otherTool])).nullable().optional(),
+    tools: z.array(z.union([functionTool, otherKind("function")])).nullable().optional(),
     tool_choice: toolChoiceSchema.nullable().optional(),
     parallel_tool_calls: z.boolean().nullable().optional(),
     response_format: responseFormatSchema.nullable().optional(),

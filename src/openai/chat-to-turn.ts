@@ -43,7 +43,7 @@ export function chatToTurn(request: ChatRequest, limits: TurnLimits): TurnInput 
   // Replayed tool calls count too: their arguments reach the model as text.
   const total = messages.reduce((sum, m, i) => sum + (contents[i]?.text.length ?? 0) + toolCallsLength(m), 0);
   if (total > limits.maxTotalTextChars) {
-    throw new InvalidRequestError(`Messages are too long: at most ${limits.maxTotalTextChars} characters in all.`, {
+    throw new InvalidRequestError(`The conversation is too long: at most ${limits.maxTotalTextChars} characters in all.`, {
       param: "messages",
       code: "text_too_long",
     });

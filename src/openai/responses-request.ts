@@ -1,16 +1,15 @@
 import { z } from "zod";
-import { toolName } from "./chat-request.ts";
+import { otherKind, toolName } from "./chat-request.ts";
 
 /** The /v1/responses body; as for chat, unknown fields pass and the fields acted on are checked. */
 const textPart = z.object({ type: z.enum(["input_text", "output_text", "text"]), text: z.string() }).loose();
 const imagePart = z.object({ type: z.literal("input_image"), image_url: z.string().optional(), file_id: z.string().optional() }).loose();
-const otherPart = z.object({ type: z.string() }).loose();
 
 const messageItem = z
   .object({
     type: z.literal("message").optional(),
     role: z.enum(["user", "assistant", "system", "developer"]),
-    content: z.union([z.string(), z.array(z.union([textPart, imagePart, otherPart]))]),
+    content: z.union([z.string(), z.array(z.union([textPart, imagePart, otherKind("input_text", "output_text", "text", "input_image")]))]),
   })
   .loose();
 const functionCallItem = z
@@ -20,7 +19,7 @@ const functionCallOutputItem = z
   .object({
     type: z.literal("function_call_output"),
     call_id: z.string(),
-    output: z.union([z.string(), z.array(z.union([textPart, otherPart]))]),
+    output: z.union([z.string(), z.array(z.union([textPart, otherKind("input_text", "output_text", "text")]))]),
   })
   .loose();
 /** Reasoning and item references carry nothing the adapter can replay; they are skipped. */
@@ -39,7 +38,6 @@ const functionTool = z
     strict: z.boolean().nullable().optional(),
   })
   .loose();
-const otherTool = z.object({ type: z.string() }).loose();
 
 const toolChoice = z.union([
   z.enum(["none", "auto", "required"]),
@@ -58,7 +56,7 @@ export const responsesRequestSchema = z
     instructions: z.string().nullable().optional(),
     stream: z.boolean().nullable().optional(),
     previous_response_id: z.string().nullable().optional(),
-    tools: z.array(z.union([functionTool, otherTool])).nullable().optional(),
+    tools: z.array(z.union([functionTool, otherKind("function")])).nullable().optional(),
     tool_choice: toolChoice.nullable().optional(),
     parallel_tool_calls: z.boolean().nullable().optional(),
     text: z.object({ format: textFormat.optional() }).loose().nullable().optional(),

@@ -74,3 +74,19 @@ function responseFormat(format: NonNullable<ResponsesRequest["text"]>["format"])
   }
   return { type: format.type === "json_object" ? "json_object" : "text" };
 }
+
+/**
+ * Runs a step of the shared chat translation, renaming the chat parameters its errors name to
+ * the Responses fields the client sent. Messages map to `input` as a whole: their indexes also
+ * count instructions and earlier responses, so they would point at the wrong item.
+ */
+export function inResponsesTerms<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (!(error instanceof InvalidRequestError) || !error.param) throw error;
+    const param = error.param.replace(/^messages(\[\d+\])?(\.content(\[\d+\])?)?/, "input").replace(/^response_format\.json_schema/, "text.format");
+    const message = error.message.replaceAll("response_format", "text.format");
+    throw new InvalidRequestError(message, { param, ...(error.code ? { code: error.code } : {}) });
+  }
+}

@@ -4,10 +4,12 @@ import fc from "fast-check";
 import { AppServerBackend } from "../../src/backend/app-server-backend.ts";
 import { authHeaders, startE2E, waitFor, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
 import { FUZZ_ENV, FUZZ_LIMITS, fuzzCase, fuzzRequest, type FuzzCase } from "../helpers/fuzz-bodies.ts";
+import { fuzzSettings } from "../helpers/fuzz-settings.ts";
 import { judgeAnswer } from "../helpers/fuzz-oracle.ts";
 
 /** Pairs of bodies sent at once: 180 bodies, most of them valid enough to reach Codex. */
-const RUNS = 90;
+const FUZZ = fuzzSettings();
+const RUNS = Math.ceil(90 * FUZZ.scale);
 /** A turn that hangs becomes a 504 well within the test's time (the stand-in answers at once). */
 const ENV = { ...FUZZ_ENV, CODEX_REQUEST_TIMEOUT_SECONDS: "15" };
 
@@ -37,9 +39,9 @@ test("generated bodies over real sockets to the real Codex: a completion or the 
       );
     }),
     // No shrinking: a failure here may cost a Codex restart or a timeout per attempt; the unit fuzz shrinks.
-    { numRuns: RUNS, endOnFailure: true, includeErrorInReport: true },
+    { numRuns: RUNS, seed: FUZZ.seed, endOnFailure: true, includeErrorInReport: true },
   );
-  t.diagnostic(`statuses: ${[...statuses].map(([s, n]) => `${s}: ${n}`).join(", ")}; upstream calls: ${e2e.upstream.requests.length}`);
+  t.diagnostic(`seed ${FUZZ.seed}; statuses: ${[...statuses].map(([s, n]) => `${s}: ${n}`).join(", ")}; upstream calls: ${e2e.upstream.requests.length}`);
   assert.ok((statuses.get(200) ?? 0) >= RUNS / 2, "a good share of the bodies must reach Codex and be answered");
 
   await waitFor(() => {

@@ -31,13 +31,11 @@ export type Expectation =
   | { readonly kind: "success-or-400"; readonly success: Success };
 
 /** The codes of a 400 for a body that is JSON within the size limit (README, Errors). */
+const CHAT_REFUSALS = [null, "too_many_messages", "text_too_long", "unsupported_content", "unsupported_image_url", "images_not_supported_by_model"];
 const SHAPE_REFUSALS: Readonly<Record<Success["kind"], readonly (string | null)[]>> = {
-  chat: [null, "too_many_messages", "text_too_long", "unsupported_content"],
-  /** Responses bodies also name earlier responses and carry input_image parts (README, Responses API). */
-  responses: [
-    null, "too_many_messages", "text_too_long", "unsupported_content",
-    "previous_response_not_found", "unsupported_image_url", "images_not_supported_by_model",
-  ],
+  chat: CHAT_REFUSALS,
+  /** Responses bodies also name earlier responses (README, Responses API). */
+  responses: [...CHAT_REFUSALS, "previous_response_not_found"],
 };
 
 /** Exactly OpenAI's error shape: no field more, none less. */

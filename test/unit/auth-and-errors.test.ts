@@ -231,6 +231,22 @@ describe("CORS", () => {
     assert.notEqual(res.headers.get("access-control-allow-origin"), "https://evil.example");
   });
 
+  test("while draining, the 503 shutting_down is readable by an allowed origin, logged and closes the connection", async () => {
+    let draining = false;
+    const t = createTestApp({ env: { CORS_ALLOWED_ORIGINS: "app://obsidian.md" }, draining: () => draining });
+    assert.equal((await t.request("/v1/models")).status, 200);
+    draining = true;
+    const res = await t.request("/v1/models", { headers: { origin: "app://obsidian.md" } });
+    const body = (await res.json()) as { error: { code: string } };
+    assert.deepEqual([res.status, body.error.code], [503, "shutting_down"]);
+    assert.equal(res.headers.get("access-control-allow-origin"), "app://obsidian.md");
+    assert.equal(res.headers.get("connection"), "close");
+    assert.equal(res.headers.get("retry-after"), "5");
+    const line = t.logs.map((l) => JSON.parse(l) as { msg: string; status?: number; requestId?: string }).findLast((l) => l.msg === "request");
+    assert.deepEqual([line?.status, line?.requestId], [503, res.headers.get("x-request-id")]);
+    assert.equal(t.backend.turns.length, 0);
+  });
+
   test("without CORS_ALLOWED_ORIGINS no CORS headers are sent", async () => {
     const t = createTestApp();
     const res = await t.request("/v1/models", { headers: { origin: "app://obsidian.md" } });

@@ -175,7 +175,7 @@ describe("refused requests", () => {
 
   test("an unknown role -> 400 naming the field", async () => {
     const json = await refused({ messages: [{ role: "wizard", content: "x" }] });
-    assert.match(json.error.param ?? "", /^messages\.0\.role$/);
+    assert.equal(json.error.param, "messages[0].role");
   });
 
   test("stream must be a boolean", async () => {

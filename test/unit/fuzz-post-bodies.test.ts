@@ -3,10 +3,12 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { createTestApp } from "../helpers/fake-backend.ts";
 import { FUZZ_ENV, fuzzCase, fuzzRequest, POST_ROUTES, type FuzzCase } from "../helpers/fuzz-bodies.ts";
+import { fuzzSettings } from "../helpers/fuzz-settings.ts";
 import { judgeAnswer, type Expectation } from "../helpers/fuzz-oracle.ts";
 
 /** Runs of two or three bodies sent at once: at least 1,000 bodies. */
-const RUNS = 500;
+const FUZZ = fuzzSettings();
+const RUNS = Math.ceil(500 * FUZZ.scale);
 
 test("1,000+ generated bodies on every POST route: a completion or the right OpenAI-shaped 4xx, and nothing stays taken", async (t) => {
   const app = createTestApp({ env: FUZZ_ENV });
@@ -25,11 +27,11 @@ test("1,000+ generated bodies on every POST route: a completion or the right Ope
         }),
       );
     }),
-    { numRuns: RUNS, includeErrorInReport: true },
+    { numRuns: RUNS, seed: FUZZ.seed, includeErrorInReport: true },
   );
 
   const sent = [...answered.values()].reduce((a, b) => a + b, 0);
-  t.diagnostic(`${sent} bodies: ${[...answered].map(([k, n]) => `${k}: ${n}`).join(", ")}`);
+  t.diagnostic(`seed ${FUZZ.seed}; ${sent} bodies: ${[...answered].map(([k, n]) => `${k}: ${n}`).join(", ")}`);
   t.diagnostic(`answered 200: ${[...perRoute].map(([k, n]) => `${k}: ${n}`).join(", ")}`);
   assert.ok(sent >= 1000, `only ${sent} bodies`);
   // Every kind of answer was really exercised, not just generated.

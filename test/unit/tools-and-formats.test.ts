@@ -94,6 +94,28 @@ describe("function calling through the chat route", () => {
     assert.equal(t.backend.turns.length, 0);
   });
 
+  // Found by the real-binary fuzz: a malformed function tool passed as an unknown tool kind,
+  // and Codex refused its name at thread/start (502).
+  test("a malformed function tool or content part is a 400 naming the bad field, on both routes", async () => {
+    const t = createTestApp();
+    const json = { "content-type": "application/json" };
+    const cases: [string, unknown, string][] = [
+      ["/v1/chat/completions", chatBody({ tools: [{ type: "function", function: { name: "bad name!" } }] }), "tools[0].function.name"],
+      ["/v1/chat/completions", chatBody({ tools: [{ type: "function" }] }), "tools[0].function"],
+      ["/v1/chat/completions", { messages: [{ role: "user", content: [{ type: "text", text: 5 }] }] }, "messages[0].content[0].text"],
+      ["/v1/responses", { input: "hi", tools: [{ type: "function", name: "bad name!" }] }, "tools[0].name"],
+      ["/v1/responses", { input: [{ role: "user", content: [{ type: "input_text" }] }] }, "input[0].content[0].text"],
+    ];
+    for (const [path, body, param] of cases) {
+      const res = await t.request(path, { method: "POST", headers: json, body: JSON.stringify(body) });
+      const err = (await res.json()) as ErrorJson;
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(err.error.param, param, err.error.message);
+      assert.ok(err.error.message.startsWith(`Invalid request: ${param}: `), err.error.message);
+    }
+    assert.equal(t.backend.turns.length, 0);
+  });
+
   test("the exec backend refuses tools, schemas and images with a clear 400", async () => {
     const backend = new FakeBackend();
     backend.features = { tools: false, outputSchema: false, images: false };

@@ -7,7 +7,7 @@ import { prepareChat } from "../../openai/prepare-chat.ts";
 import { ResponseEvents } from "../../openai/response-events.ts";
 import { collectOutput, messageItemId, outputMessage, responseObject, type ResponseMeta, type ResponseOutput } from "../../openai/response-object.ts";
 import { responsesRequestSchema, type ResponsesRequest } from "../../openai/responses-request.ts";
-import { responsesToChat } from "../../openai/responses-to-chat.ts";
+import { inResponsesTerms, responsesToChat } from "../../openai/responses-to-chat.ts";
 import type { AppDeps } from "../../app.ts";
 import type { AppEnv } from "../app-env.ts";
 import { eventStream } from "../event-stream.ts";
@@ -34,7 +34,7 @@ export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
       });
     }
     const { chat, conversation } = responsesToChat(body, previous);
-    const prepared = prepareChat(chat, config, backend.features);
+    const prepared = inResponsesTerms(() => prepareChat(chat, config, backend.features));
     const target = await resolveTarget(deps, { model: body.model, effort: body.reasoning?.effort ?? undefined, hasImages: prepared.hasImages });
     const meta: ResponseMeta = { id: `resp_${randomUUID().replaceAll("-", "")}`, createdAt: clock.nowSeconds(), model: body.model ?? DEFAULT_MODEL_ALIAS, echo: echo(body) };
     const messageId = messageItemId();
