@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   logger.info("listening", { url: `${service.url}/v1`, backend: service.backend.name, codexHome: config.codexHome });
   if (service.createdKey) logger.info("created a bearer key for clients", { keyFile: config.proxyApiKeyFile });
   logger.info("clients authenticate with the bearer key", { keyFrom: config.proxyApiKey ? "PROXY_API_KEY" : config.proxyApiKeyFile });
-  logger.info("sign in once with `npm run login` (device code); `npm run login:status` shows the login state");
+  const dashboard = config.dashboardEnabled ? "the dashboard's sign-in (/dashboard/) or " : "";
+  logger.info(`sign in once with ${dashboard}\`npm run login\` (device code); \`npm run login:status\` shows the login state`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -46,7 +46,7 @@ export interface ServiceHooks {
 
 /** Builds every concrete dependency from the config and listens; main.ts and the end-to-end tests share it. */
 export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv, logger: Logger, hooks: ServiceHooks = {}): Promise<Service> {
-  const { apiKey, createdKey } = bootstrap(config);
+  const { apiKey, createdKey } = bootstrap(config, logger);
   const bin = config.codexBin ?? resolveCodexBinary();
   const env = { ...codexChildEnv(parentEnv, config.codexHome), ...hooks.childEnv };
   const pinned = pinnedCodexVersion();
