@@ -6,6 +6,7 @@ import type { Clock } from "./core/clock.ts";
 import type { Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
 import type { RequestProblem } from "./core/readiness.ts";
+import { Shutdown } from "./core/shutdown.ts";
 import { ApiError, ClientGoneError, InternalError, NotFoundError, UnavailableError } from "./errors.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
@@ -46,8 +47,8 @@ export interface AppDeps {
   readonly waitingTurns: WaitingTurns;
   /** Earlier /v1/responses conversations, for `previous_response_id`. */
   readonly responseStore: ResponseStore;
-  /** True once the service drains for shutdown: every new request is then refused. */
-  readonly draining: () => boolean;
+  /** Draining refuses every new request; an interrupt aborts the running turns. */
+  readonly shutdown: Shutdown;
 }
 
 /** The API's paths, served under /v1 and without it; all of them need the bearer key. */
@@ -69,7 +70,7 @@ export function createTelemetry(deps: Pick<AppDeps, "limiter" | "backend" | "rea
 }
 
 /** Dependencies createApp builds itself unless given. */
-type OwnedDeps = "catalog" | "telemetry" | "waitingTurns" | "responseStore" | "draining";
+type OwnedDeps = "catalog" | "telemetry" | "waitingTurns" | "responseStore" | "shutdown";
 type AppInput = Omit<AppDeps, OwnedDeps> & Partial<Pick<AppDeps, OwnedDeps>>;
 
 /** The one composition seam: everything with I/O comes in through `deps`. */
@@ -81,7 +82,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     telemetry: input.telemetry ?? createTelemetry(input),
     waitingTurns: input.waitingTurns ?? new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs }),
     responseStore: input.responseStore ?? new ResponseStore({ max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs }),
-    draining: input.draining ?? (() => false),
+    shutdown: input.shutdown ?? new Shutdown(),
   };
   const { logger, telemetry } = deps;
   const app = new Hono<AppEnv>({ getPath: normalizedPath });
@@ -111,7 +112,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   }
   // After the trace and CORS: a refused request is logged, counted and readable by a browser client.
   app.use("*", async (c, next) => {
-    if (!deps.draining()) return next();
+    if (!deps.shutdown.draining) return next();
     c.header("Connection", "close"); // also ends connections kept alive from before the shutdown
     throw new UnavailableError("The adapter is shutting down; retry in a moment.", { code: "shutting_down" });
   });

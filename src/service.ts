@@ -8,13 +8,14 @@ import { codexChildEnv } from "./backend/child-env.ts";
 import { pinnedCodexVersion, resolveCodexBinary } from "./backend/codex-binary.ts";
 import { ExecBackend } from "./backend/exec-backend.ts";
 import type { WireObserver } from "./backend/jsonrpc-client.ts";
-import type { Backend, ChatEvent, ChatTurnRequest } from "./backend/types.ts";
+import type { Backend } from "./backend/types.ts";
 import { bootstrap } from "./bootstrap.ts";
 import type { Config } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
 import { createLimiter, type Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
 import { Readiness } from "./core/readiness.ts";
+import { Shutdown } from "./core/shutdown.ts";
 import { UnavailableError } from "./errors.ts";
 import { WaitingTurns } from "./openai/waiting-turns.ts";
 
@@ -68,20 +69,18 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
     maxQueue: config.maxQueueLength,
     maxWaitMs: config.queueWaitMs,
   });
-  /** Aborted when the shutdown grace runs out: every running turn ends with its reason. */
-  const shutdown = new AbortController();
-  let draining = false;
+  const shutdown = new Shutdown();
   const waitingTurns = new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs });
   const app = createApp({
     config,
     apiKey,
-    backend: endingOnShutdown(backend, shutdown.signal),
+    backend,
     limiter,
     readiness,
     logger,
     clock: systemClock,
     waitingTurns,
-    draining: () => draining,
+    shutdown,
   });
 
   await backend.start();
@@ -106,13 +105,13 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
     readiness,
     waitingTurns,
     async stop(graceMs = 10_000) {
-      draining = true;
+      shutdown.drain();
       readiness.stop();
       if (inFlight > 0) logger.info("draining: letting running requests finish", { inFlight, graceMs });
       await until(() => inFlight === 0, graceMs);
       if (inFlight > 0) {
         logger.warn("shutdown grace ran out: interrupting the requests still running", { inFlight });
-        shutdown.abort(new UnavailableError("The adapter is shutting down and interrupted this request; retry it.", { code: "shutting_down" }));
+        shutdown.interrupt(new UnavailableError("The adapter is shutting down and interrupted this request; retry it.", { code: "shutting_down" }));
         await until(() => inFlight === 0, INTERRUPTED_FLUSH_MS);
       }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -130,35 +129,4 @@ const INTERRUPTED_FLUSH_MS = 2000;
 async function until(done: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-}
-
-/** The backend as the routes see it: every turn also ends, with the shutdown's reason, once `shutdown` aborts. */
-function endingOnShutdown(backend: Backend, shutdown: AbortSignal): Backend {
-  const chat = (request: ChatTurnRequest) => chatUntil(backend, request, shutdown);
-  return new Proxy(backend, {
-    get(target, key) {
-      if (key === "chat") return chat;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-
-/** One turn whose signal fires when the request's or the shutdown's does; the listeners go when the turn ends. */
-async function* chatUntil(backend: Backend, request: ChatTurnRequest, shutdown: AbortSignal): AsyncGenerator<ChatEvent> {
-  const turn = new AbortController();
-  const unfollow = [follow(request.signal, turn), follow(shutdown, turn)];
-  try {
-    yield* backend.chat({ ...request, signal: turn.signal });
-  } finally {
-    unfollow.forEach((undo) => undo());
-  }
-}
-
-/** Aborts `target` with the reason of `source` when that aborts; returns the undo. */
-function follow(source: AbortSignal, target: AbortController): () => void {
-  const abort = () => target.abort(source.reason);
-  if (source.aborted) abort();
-  else source.addEventListener("abort", abort, { once: true });
-  return () => source.removeEventListener("abort", abort);
 }

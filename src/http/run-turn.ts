@@ -18,7 +18,7 @@ export interface SlottedTurn {
 /** Takes a slot, then starts (or resumes) the prepared turn under its signal, observed on the request's trace. */
 export async function startSlottedTurn(
   c: Context<AppEnv>,
-  deps: Pick<AppDeps, "config" | "limiter" | "readiness" | "backend" | "waitingTurns">,
+  deps: Pick<AppDeps, "config" | "limiter" | "readiness" | "backend" | "waitingTurns" | "shutdown">,
   prepared: PreparedChat,
   target: TurnTarget,
 ): Promise<SlottedTurn> {

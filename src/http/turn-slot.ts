@@ -5,7 +5,7 @@ import { toApiError } from "./backend-errors.ts";
 
 /** A request's hold on a concurrency slot, with the abort signal its turn runs under. */
 export interface TurnSlot {
-  /** Fires on timeout or when the client leaves. */
+  /** Fires on timeout, when the client leaves, or when shutdown interrupts running turns. */
   readonly signal: AbortSignal;
   readonly onClientGone: () => void;
   /** The error to report: the abort reason (timeout, client gone) wins over what the aborted turn threw. */
@@ -15,20 +15,23 @@ export interface TurnSlot {
 }
 
 /** Waits for a slot (or 429), then starts the request's timeout. */
-export async function takeTurnSlot(c: Context, deps: Pick<AppDeps, "config" | "limiter" | "readiness">): Promise<TurnSlot> {
-  const { config, limiter, readiness } = deps;
+export async function takeTurnSlot(c: Context, deps: Pick<AppDeps, "config" | "limiter" | "readiness" | "shutdown">): Promise<TurnSlot> {
+  const { config, limiter, readiness, shutdown } = deps;
   const clientSignal = c.req.raw.signal;
   const release = await limiter.acquire(clientSignal).catch((err: unknown) => {
     throw clientSignal.aborted ? new ClientGoneError() : err;
   });
   const controller = new AbortController();
   const onClientGone = () => controller.abort(new ClientGoneError());
+  const onShutdown = () => controller.abort(shutdown.interrupted.reason);
   clientSignal.addEventListener("abort", onClientGone, { once: true });
+  shutdown.interrupted.addEventListener("abort", onShutdown, { once: true });
   const timer = setTimeout(
     () => controller.abort(new TimeoutError(`Codex did not finish within ${config.requestTimeoutMs / 1000} s.`)),
     config.requestTimeoutMs,
   );
   if (clientSignal.aborted) onClientGone();
+  if (shutdown.interrupted.aborted) onShutdown();
   return {
     signal: controller.signal,
     onClientGone,
@@ -42,6 +45,7 @@ export async function takeTurnSlot(c: Context, deps: Pick<AppDeps, "config" | "l
     finish() {
       clearTimeout(timer);
       clientSignal.removeEventListener("abort", onClientGone);
+      shutdown.interrupted.removeEventListener("abort", onShutdown);
       release();
     },
   };

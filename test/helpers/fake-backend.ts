@@ -21,6 +21,7 @@ import { loadConfig, type Config } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { createLimiter, type Limiter } from "../../src/core/limiter.ts";
 import { createLogger, type Logger } from "../../src/core/logger.ts";
+import type { Shutdown } from "../../src/core/shutdown.ts";
 
 /** One step of a scripted turn. */
 export type TurnStep =
@@ -336,14 +337,14 @@ export interface TestApp {
 }
 
 /** A fresh app over a FakeBackend; `env` goes through loadConfig like the real service. */
-export function createTestApp(options: { env?: Record<string, string>; backend?: FakeBackend; draining?: () => boolean } = {}): TestApp {
+export function createTestApp(options: { env?: Record<string, string>; backend?: FakeBackend; shutdown?: Shutdown } = {}): TestApp {
   const config = loadConfig({ PROXY_API_KEY: TEST_KEY, DATA_DIR: "/tmp/ccp-unit", ...options.env });
   const backend = options.backend ?? new FakeBackend();
   const limiter = createLimiter({ capacity: config.maxConcurrentRequests, maxQueue: config.maxQueueLength, maxWaitMs: config.queueWaitMs });
   const readiness = new FakeReadiness();
   const logs: string[] = [];
   const logger = createLogger("debug", (line) => logs.push(line));
-  const app = createApp({ config, apiKey: TEST_KEY, backend, limiter, readiness, logger, clock: fixedClock, ...(options.draining ? { draining: options.draining } : {}) });
+  const app = createApp({ config, apiKey: TEST_KEY, backend, limiter, readiness, logger, clock: fixedClock, ...(options.shutdown ? { shutdown: options.shutdown } : {}) });
   const request = async (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     if (!headers.has("authorization")) headers.set("authorization", `Bearer ${TEST_KEY}`);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { Shutdown } from "../../src/core/shutdown.ts";
 import { TEST_KEY, chatBody, createTestApp } from "../helpers/fake-backend.ts";
 
 interface ErrorJson {
@@ -232,10 +233,10 @@ describe("CORS", () => {
   });
 
   test("while draining, the 503 shutting_down is readable by an allowed origin, logged and closes the connection", async () => {
-    let draining = false;
-    const t = createTestApp({ env: { CORS_ALLOWED_ORIGINS: "app://obsidian.md" }, draining: () => draining });
+    const shutdown = new Shutdown();
+    const t = createTestApp({ env: { CORS_ALLOWED_ORIGINS: "app://obsidian.md" }, shutdown });
     assert.equal((await t.request("/v1/models")).status, 200);
-    draining = true;
+    shutdown.drain();
     const res = await t.request("/v1/models", { headers: { origin: "app://obsidian.md" } });
     const body = (await res.json()) as { error: { code: string } };
     assert.deepEqual([res.status, body.error.code], [503, "shutting_down"]);

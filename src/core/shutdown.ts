@@ -1,0 +1,26 @@
+/**
+ * The service's shutdown as the app sees it: first new requests are refused (`draining`),
+ * then, when the grace runs out, every turn still running is aborted (`interrupted`).
+ */
+export class Shutdown {
+  #draining = false;
+  readonly #interrupt = new AbortController();
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Fires, with the reason to report, when running turns must stop. */
+  get interrupted(): AbortSignal {
+    return this.#interrupt.signal;
+  }
+
+  drain(): void {
+    this.#draining = true;
+  }
+
+  interrupt(reason: Error): void {
+    this.#draining = true;
+    this.#interrupt.abort(reason);
+  }
+}
