@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Logger } from "../core/logger.ts";
+import { unlessAborted } from "../core/unless-aborted.ts";
 import { BackendError } from "./backend-error.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import {
@@ -407,23 +408,4 @@ export class AppServerBackend implements Backend {
   #now(): number {
     return (this.#o.now ?? Date.now)();
   }
-}
-
-/**
- * Waits for `pending` unless `signal` aborts first, then rejects with the abort reason;
- * `onLate` receives a value that arrives after the abort, so it can be released.
- */
-function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal, onLate?: (value: T) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      reject(signal.reason as Error);
-      pending.then((value) => onLate?.(value), () => undefined);
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    pending.then(
-      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
-      (err: unknown) => (signal.removeEventListener("abort", onAbort), reject(err as Error)),
-    );
-  });
 }
