@@ -1,17 +1,16 @@
-import type { z } from "zod";
 import type { Logger } from "../core/logger.ts";
 import { unlessAborted } from "../core/unless-aborted.ts";
 import { BackendError } from "./backend-error.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import {
   dynamicToolCallParams,
-  modelListResult,
   rateLimitsUpdated,
   threadStartResult,
   turnStartResult,
   type RateLimitSnapshot,
 } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
+import { fetchModelList } from "./model-list.ts";
 import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS, hardeningArgs } from "./codex-hardening.ts";
 import { AccountManager } from "./account-manager.ts";
 import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
@@ -72,8 +71,6 @@ interface ActiveTurn extends StartedThread {
 function dynamicTool(t: ToolDefinition): object {
   return { type: "function", name: t.name, description: t.description, inputSchema: t.parameters };
 }
-
-type ModelPage = z.infer<typeof modelListResult>;
 
 /** Answers chats through one supervised `codex app-server`, one ephemeral thread per request. */
 export class AppServerBackend implements Backend {
@@ -186,24 +183,7 @@ export class AppServerBackend implements Backend {
   }
 
   async listModels(): Promise<readonly ModelInfo[]> {
-    const client = await this.#client();
-    const models: ModelInfo[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: ModelPage = await rpc(client.request("model/list", { cursor }, this.#rpcTimeoutMs).then((r) => parseResult(modelListResult, r)));
-      for (const m of page.data) {
-        if (m.hidden) continue;
-        models.push({
-          id: m.id,
-          displayName: m.displayName,
-          isDefault: m.isDefault,
-          reasoningEfforts: m.supportedReasoningEfforts.map((e) => e.reasoningEffort),
-          inputModalities: m.inputModalities,
-        });
-      }
-      cursor = page.nextCursor;
-    } while (cursor);
-    return models;
+    return fetchModelList(await this.#client(), this.#rpcTimeoutMs);
   }
 
   async *chat(request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
