@@ -4,13 +4,13 @@ import { BackendError } from "./backend-error.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import {
   dynamicToolCallParams,
-  rateLimitsUpdated,
   threadStartResult,
   turnStartResult,
   type RateLimitSnapshot,
 } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
 import { fetchModelList } from "./model-list.ts";
+import { mergeRateLimitsUpdate } from "./rate-limits.ts";
 import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS, hardeningArgs } from "./codex-hardening.ts";
 import { AccountManager } from "./account-manager.ts";
 import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
@@ -354,16 +354,7 @@ export class AppServerBackend implements Backend {
   #onNotification(method: string, params: unknown): void {
     if (this.#account.onNotification(method, params)) return;
     if (method === "account/rateLimits/updated") {
-      const parsed = rateLimitsUpdated.safeParse(params);
-      // Updates are sparse: a missing window does not clear the last one seen.
-      if (parsed.success) {
-        const { primary, secondary, planType } = parsed.data.rateLimits;
-        this.#rateLimits = {
-          primary: primary ?? this.#rateLimits?.primary ?? null,
-          secondary: secondary ?? this.#rateLimits?.secondary ?? null,
-          planType: planType ?? this.#rateLimits?.planType ?? null,
-        };
-      }
+      this.#rateLimits = mergeRateLimitsUpdate(this.#rateLimits, params);
       return;
     }
     const threadId = (params as { threadId?: unknown } | null)?.threadId;
