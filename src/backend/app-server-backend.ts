@@ -1,24 +1,16 @@
 import type { Logger } from "../core/logger.ts";
 import { unlessAborted } from "../core/unless-aborted.ts";
-import { BackendError } from "./backend-error.ts";
+import { AccountManager } from "./account-manager.ts";
+import { ActiveTurns, type StartedThread } from "./active-turns.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
-import {
-  dynamicToolCallParams,
-  threadStartResult,
-  turnStartResult,
-  type RateLimitSnapshot,
-} from "./app-server-protocol.ts";
+import { threadStartResult, type RateLimitSnapshot } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
+import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS, hardeningArgs } from "./codex-hardening.ts";
+import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
 import { fetchModelList } from "./model-list.ts";
 import { mergeRateLimitsUpdate } from "./rate-limits.ts";
-import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS, hardeningArgs } from "./codex-hardening.ts";
-import { AccountManager } from "./account-manager.ts";
-import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
-import { CRASHED_MESSAGE, parseResult, rpc, toBackendError } from "./rpc-call.ts";
-import { applyTurnNotification } from "./turn-notifications.ts";
+import { parseResult, rpc, toBackendError } from "./rpc-call.ts";
 import { ThreadPool } from "./thread-pool.ts";
-import { historyItems, turnInput } from "./history-items.ts";
-import { TurnSink } from "./turn-sink.ts";
 import type {
   AccountDetails,
   AccountStatus,
@@ -29,8 +21,6 @@ import type {
   ChatTurnRequest,
   LoginState,
   ModelInfo,
-  PausedTurn,
-  ToolCall,
   ToolDefinition,
 } from "./types.ts";
 
@@ -53,20 +43,6 @@ export interface AppServerBackendOptions {
 
 const DEFAULT_RPC_TIMEOUT_MS = 30_000;
 
-interface StartedThread {
-  readonly client: JsonRpcClient;
-  readonly threadId: string;
-}
-
-/** A turn on its thread, across the requests that consume it. */
-interface ActiveTurn extends StartedThread {
-  readonly sink: TurnSink;
-  interruptSent?: boolean;
-  ended?: boolean;
-  /** A turn/start still unanswered; the turn is interrupted once its id is known. */
-  starting?: Promise<unknown> | undefined;
-}
-
 /** A client tool as a Codex dynamic tool (Codex calls it back through `item/tool/call`). */
 function dynamicTool(t: ToolDefinition): object {
   return { type: "function", name: t.name, description: t.description, inputSchema: t.parameters };
@@ -80,8 +56,8 @@ export class AppServerBackend implements Backend {
   readonly #supervisor: AppServerSupervisor;
   readonly #rpcTimeoutMs: number;
   readonly #threads: ThreadPool<StartedThread>;
-  /** Active turns by thread id; notifications are routed here. */
-  readonly #sinks = new Map<string, TurnSink>();
+  /** The turns in progress, by thread (see active-turns.ts). */
+  readonly #turns: ActiveTurns;
   #rateLimits: RateLimitSnapshot | undefined;
   #configuredModel: string | undefined;
   /** Sign-in, sign-out and the login as the adapter judges it (see account-manager.ts). */
@@ -101,10 +77,14 @@ export class AppServerBackend implements Backend {
         onNotification: (method, params) => this.#onNotification(method, params),
         // Client tool calls are returned to the client; every other request (approvals, ...) is refused.
         onRequest: (method, params) =>
-          method === "item/tool/call" ? this.#onToolCall(params) : Promise.reject(new Error(`${method} is not supported by this adapter`)),
+          method === "item/tool/call" ? this.#turns.onToolCall(params) : Promise.reject(new Error(`${method} is not supported by this adapter`)),
         ...(options.onWire ? { onWire: options.onWire } : {}),
       },
-      onChildExit: () => this.#failAll(),
+      onChildExit: () => {
+        this.#account.childExited();
+        this.#threads.clear();
+        this.#turns.failAll();
+      },
       onReady: () => {
         this.#account.childReady();
         this.#threads.fill();
@@ -119,6 +99,14 @@ export class AppServerBackend implements Backend {
       rpcTimeoutMs: this.#rpcTimeoutMs,
       recycle: (reason) => this.#supervisor.recycle(reason),
       lastRateLimits: () => this.#rateLimits,
+    });
+    this.#turns = new ActiveTurns({
+      logger: options.logger,
+      now: () => this.#now(),
+      local: (pending) => this.#local(pending),
+      rpcTimeoutMs: this.#rpcTimeoutMs,
+      rateLimits: () => this.#rateLimits,
+      onUnauthorized: () => this.#account.turnUnauthorized(),
     });
     this.#threads = new ThreadPool({
       size: options.spareThreads ?? 2,
@@ -142,7 +130,7 @@ export class AppServerBackend implements Backend {
   }
 
   runtime(): BackendRuntime {
-    return { pid: this.#supervisor.pid, restarts: this.#supervisor.restarts, activeTurns: this.#sinks.size };
+    return { pid: this.#supervisor.pid, restarts: this.#supervisor.restarts, activeTurns: this.#turns.size };
   }
 
   binaryVersion(): Promise<string> {
@@ -194,118 +182,7 @@ export class AppServerBackend implements Backend {
       void client.request("thread/unsubscribe", { threadId }, this.#rpcTimeoutMs).catch(() => undefined);
     // Client tools are fixed at thread/start, so such a turn gets a thread of its own, not a spare.
     const thread = request.tools.length ? this.#startThread(ready, request.tools) : rpc(this.#threads.take());
-    const { client, threadId } = await unlessAborted(thread, signal, unsubscribe);
-    const turn: ActiveTurn = { client, threadId, sink: new TurnSink(request.tools.map((t) => t.name), (calls) => this.#paused(turn, calls)) };
-    turn.sink.onPause = request.onPause;
-    for (const h of request.history) if (h.type === "tool_call") turn.sink.replayedCallIds.add(h.callId);
-    this.#sinks.set(threadId, turn.sink);
-    yield* this.#segment(turn, signal, async () => {
-      const items = historyItems(request.instructions, request.history);
-      if (items.length) {
-        await unlessAborted(this.#local(client.request("thread/inject_items", { threadId, items }, this.#rpcTimeoutMs)), signal);
-      }
-      signal.throwIfAborted();
-      const turnStart = this.#local(
-        client
-          .request(
-            "turn/start",
-            {
-              threadId,
-              input: turnInput(request.input, request.inputImages),
-              ...(request.model ? { model: request.model } : {}),
-              ...(request.reasoningEffort ? { effort: request.reasoningEffort } : {}),
-              ...(request.outputSchema ? { outputSchema: request.outputSchema } : {}),
-            },
-            this.#rpcTimeoutMs,
-          )
-          .then((r) => parseResult(turnStartResult, r)),
-      ).then((started) => (turn.sink.turnId = started.turn.id));
-      turn.starting = turnStart.catch(() => undefined);
-      // A hung Codex must not hold the request past its timeout: the abort ends the wait.
-      await unlessAborted(turnStart, signal);
-      turn.starting = undefined;
-    });
-  }
-
-  /**
-   * Consumes one segment of a turn: `begin` starts it (turn/start, or answering tool calls),
-   * then Codex's events flow until the turn ends or pauses on client tool calls. Unless it
-   * paused, the turn is stopped in Codex (if still running) and the thread let go.
-   */
-  async *#segment(turn: ActiveTurn, signal: AbortSignal, begin: () => Promise<void>): AsyncGenerator<ChatEvent> {
-    const { sink } = turn;
-    const events = sink.events;
-    const onAbort = () => {
-      if (sink.paused || sink.events !== events) return; // the paused (or resumed) turn belongs to its new owner now
-      this.#interrupt(turn);
-      sink.fail(signal.reason as Error);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      signal.throwIfAborted();
-      await begin();
-      try {
-        yield* sink.events;
-      } catch (err) {
-        // Codex already tried to refresh the login before failing the turn as unauthorized.
-        if (err instanceof BackendError && err.kind === "unauthenticated") this.#account.turnUnauthorized();
-        throw err;
-      }
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      if (!sink.paused) this.#endTurn(turn); // whenever the request ends before Codex ended the turn (abort, early 429, protocol error)
-    }
-  }
-
-  /** The handle a request gets when its turn pauses on client tool calls. */
-  #paused(turn: ActiveTurn, calls: readonly ToolCall[]): PausedTurn {
-    const alive = () => turn.sink.paused && !turn.sink.codexEnded && this.#sinks.get(turn.threadId) === turn.sink;
-    return {
-      callIds: calls.map((c) => c.callId),
-      get alive() {
-        return alive();
-      },
-      resume: (results, signal, onPause) => {
-        if (!alive()) throw new BackendError("crashed", "the turn waiting for these tool results has ended");
-        turn.sink.resume(onPause);
-        return this.#segment(turn, signal, () => {
-          turn.sink.gate.provide(results);
-          return Promise.resolve();
-        });
-      },
-      release: () => this.#endTurn(turn),
-    };
-  }
-
-  /** Stops the turn in Codex unless Codex already ended it; safe to call more than once. */
-  #interrupt(turn: ActiveTurn): void {
-    const { sink } = turn;
-    if (!sink.turnId || sink.codexEnded || turn.interruptSent) return;
-    turn.interruptSent = true;
-    // Codex answers once the turn is aborted (about a second under heavy load); silence means a hung child.
-    this.#local(turn.client.request("turn/interrupt", { threadId: turn.threadId, turnId: sink.turnId }, this.#rpcTimeoutMs)).catch(() => undefined);
-  }
-
-  /** Lets go of a turn for good: interrupted if still running, its tool requests refused, its thread unsubscribed. */
-  #endTurn(turn: ActiveTurn): void {
-    if (turn.ended) return;
-    turn.ended = true;
-    turn.sink.gate.close();
-    if (this.#sinks.get(turn.threadId) === turn.sink) this.#sinks.delete(turn.threadId);
-    const cleanUp = () => {
-      this.#interrupt(turn);
-      void turn.client.request("thread/unsubscribe", { threadId: turn.threadId }, this.#rpcTimeoutMs).catch(() => undefined);
-    };
-    if (turn.starting) void turn.starting.then(cleanUp);
-    else cleanUp();
-  }
-
-  /** Codex's `item/tool/call`: answered with the client's result, never by running anything. */
-  #onToolCall(params: unknown): Promise<unknown> {
-    const parsed = dynamicToolCallParams.safeParse(params);
-    const sink = parsed.success ? this.#sinks.get(parsed.data.threadId) : undefined;
-    if (!parsed.success || !sink) return Promise.reject(new Error("item/tool/call for no waiting turn"));
-    return sink.gate.request(parsed.data.callId);
+    yield* this.#turns.run(await unlessAborted(thread, signal, unsubscribe), request);
   }
 
   /**
@@ -339,41 +216,10 @@ export class AppServerBackend implements Backend {
     return { client, threadId: started.thread.id };
   }
 
-  #failAll(): void {
-    this.#account.childExited();
-    this.#threads.clear();
-    const crashed = new BackendError("crashed", CRASHED_MESSAGE);
-    for (const sink of this.#sinks.values()) {
-      sink.codexEnded = true; // a paused turn is no longer alive either
-      sink.gate.close();
-      sink.fail(crashed);
-    }
-    this.#sinks.clear();
-  }
-
   #onNotification(method: string, params: unknown): void {
     if (this.#account.onNotification(method, params)) return;
-    if (method === "account/rateLimits/updated") {
-      this.#rateLimits = mergeRateLimitsUpdate(this.#rateLimits, params);
-      return;
-    }
-    const threadId = (params as { threadId?: unknown } | null)?.threadId;
-    const sink = typeof threadId === "string" ? this.#sinks.get(threadId) : undefined;
-    if (!sink) return;
-    if (sink.paused) {
-      // Nobody consumes a paused turn; only its end matters (it can no longer be resumed).
-      if (method === "turn/completed") sink.codexEnded = true;
-      return;
-    }
-    if (sink.finished) return;
-    let endNow: BackendError | undefined;
-    try {
-      endNow = applyTurnNotification(sink, method, params, this.#rateLimits, this.#now());
-    } catch {
-      this.#o.logger.warn("codex protocol error", { problem: `unexpected ${method} payload` });
-      endNow = new BackendError("upstream", "Codex sent a message this adapter does not understand");
-    }
-    if (endNow) sink.fail(endNow); // the request's own cleanup then interrupts the turn in Codex
+    if (method === "account/rateLimits/updated") this.#rateLimits = mergeRateLimitsUpdate(this.#rateLimits, params);
+    else this.#turns.onNotification(method, params);
   }
 
   #now(): number {
