@@ -3,18 +3,14 @@ import {
   accountReadResult,
   accountUpdated,
   authStatusResult,
-  cancelLoginResult,
-  deviceCodeLoginStartResult,
   loginCompleted,
-  logoutResult,
   rateLimitsReadResult,
   type RateLimitSnapshot,
 } from "./app-server-protocol.ts";
 import { describeView, viewFromAccountRead, viewFromAuthStatus, type CodexAccountView } from "./account-status.ts";
 import { authFileFingerprint } from "./auth-file.ts";
-import { BackendError } from "./backend-error.ts";
-import { isLoopbackHost } from "../core/loopback.ts";
 import { RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
+import { LoginOperations } from "./login-operations.ts";
 import { parseResult, rpc } from "./rpc-call.ts";
 import type { AccountDetails, AccountStatus, LoginState, RateLimitWindowInfo } from "./types.ts";
 
@@ -36,17 +32,10 @@ export interface AccountManagerOptions {
 
 /** account/read asks the ChatGPT backend about workspaces and fails (or hangs) offline. */
 const ACCOUNT_READ_TIMEOUT_MS = 10_000;
-/** account/login/start fetches the device code from the issuer before answering. */
-const LOGIN_START_TIMEOUT_MS = 30_000;
 /** The dashboard waits for usage figures at most this long, then shows the last pushed snapshot. */
 const RATE_LIMITS_READ_TIMEOUT_MS = 3_000;
-/** Codex gives up on a device code after 15 minutes; a pending state older than this is stale. */
-const LOGIN_PENDING_MAX_MS = 16 * 60_000;
-const MAX_ERROR_CHARS = 300;
 /** How long an account read waits for the child replaced to load a new login. */
 const RELOAD_WAIT_MS = 15_000;
-
-type Pending = Extract<LoginState, { status: "pending" }>;
 
 /**
  * The login side of the app-server backend: device-code sign-in and sign-out through Codex,
@@ -58,9 +47,8 @@ type Pending = Extract<LoginState, { status: "pending" }>;
 export class AccountManager {
   readonly #o: AccountManagerOptions;
   readonly #listeners = new Set<() => void>();
-  #login: LoginState = { status: "idle" };
-  /** Login operations run one at a time (a second click replaces, never races, the first). */
-  #loginQueue: Promise<unknown> = Promise.resolve();
+  /** Sign-in and sign-out through Codex (see login-operations.ts). */
+  readonly #logins: LoginOperations;
   #view: CodexAccountView | undefined;
   #lastStatus: AccountStatus | undefined;
   /** The auth.json the running child is taken to have loaded (fingerprint; null: none; undefined: not known yet). */
@@ -76,6 +64,7 @@ export class AccountManager {
 
   constructor(options: AccountManagerOptions) {
     this.#o = options;
+    this.#logins = new LoginOperations({ ...options, onSignedIn: () => this.#signedIn(), onSignedOut: () => this.#signedOut() });
   }
 
   onAccountChanged(listener: () => void): () => void {
@@ -92,8 +81,7 @@ export class AccountManager {
 
   /** The child went away: a sign-in it was polling for is lost with it. */
   childExited(): void {
-    if (this.#login.status !== "pending") return;
-    this.#login = { status: "failed", error: "Codex restarted during the sign-in; start it again", at: this.#o.now() };
+    this.#logins.childExited();
   }
 
   /** A turn failed as unauthorized after Codex's own refresh attempts: the ChatGPT login is refused until a new one appears. */
@@ -107,7 +95,7 @@ export class AccountManager {
   onNotification(method: string, params: unknown): boolean {
     if (method === "account/login/completed") {
       const parsed = loginCompleted.safeParse(params);
-      if (parsed.success) this.#loginCompleted(parsed.data);
+      if (parsed.success) this.#logins.loginCompleted(parsed.data);
       return true;
     }
     if (method === "account/updated") {
@@ -125,60 +113,19 @@ export class AccountManager {
   }
 
   loginState(): LoginState {
-    const login = this.#login;
-    if (login.status === "pending" && this.#o.now() - login.startedAt > LOGIN_PENDING_MAX_MS) {
-      this.#login = { status: "failed", error: "the sign-in code expired; start again", at: this.#o.now() };
-    }
-    return this.#login;
+    return this.#logins.loginState();
   }
 
   startLogin(): Promise<LoginState> {
-    return this.#serially(async () => {
-      await this.#cancelPending();
-      const client = await this.#o.client();
-      try {
-        const started = await rpc(
-          client
-            .request("account/login/start", { type: "chatgptDeviceCode" }, LOGIN_START_TIMEOUT_MS)
-            .then((r) => parseResult(deviceCodeLoginStartResult, r)),
-        );
-        if (!isShowableUrl(started.verificationUrl)) {
-          void client.request("account/login/cancel", { loginId: started.loginId }, this.#o.rpcTimeoutMs).catch(() => undefined);
-          throw new BackendError("upstream", "Codex offered a sign-in address that is neither https nor local");
-        }
-        this.#login = {
-          status: "pending",
-          loginId: started.loginId,
-          verificationUrl: started.verificationUrl,
-          userCode: started.userCode,
-          startedAt: this.#o.now(),
-        };
-        this.#o.logger.info("sign-in started", { method: "device code" });
-        return this.#login;
-      } catch (err) {
-        const message = err instanceof Error ? err.message : "the sign-in could not start";
-        this.#login = { status: "failed", error: clip(message), at: this.#o.now() };
-        throw err;
-      }
-    });
+    return this.#logins.startLogin();
   }
 
   cancelLogin(): Promise<void> {
-    return this.#serially(() => this.#cancelPending());
+    return this.#logins.cancelLogin();
   }
 
   logout(): Promise<void> {
-    return this.#serially(async () => {
-      await this.#cancelPending();
-      const client = await this.#o.client();
-      await this.#o.local(client.request("account/logout", undefined, this.#o.rpcTimeoutMs).then((r) => parseResult(logoutResult, r)));
-      this.#login = { status: "idle" };
-      this.#rejected = undefined;
-      this.#hadChatgpt = false;
-      this.#loaded = this.#fingerprint();
-      this.#o.logger.info("signed out");
-      this.#emit();
-    });
+    return this.#logins.logout();
   }
 
   /** The login as the adapter judges it; single-flight. */
@@ -265,44 +212,19 @@ export class AccountManager {
     return { primary: windowInfo(snapshot.primary), secondary: windowInfo(snapshot.secondary) };
   }
 
-  #loginCompleted(done: { loginId: string | null; success: boolean; error: string | null }): void {
-    const login = this.#login;
-    if (login.status !== "pending" || (done.loginId !== null && done.loginId !== login.loginId)) return;
-    if (done.success) {
-      this.#login = { status: "succeeded", at: this.#o.now() };
-      this.#rejected = undefined;
-      this.#loaded = this.#fingerprint(); // written by the child itself
-      this.#o.logger.info("sign-in completed");
-      this.#emit();
-    } else {
-      // Codex's reason is shown on the dashboard but not logged: it may quote an issuer's answer.
-      this.#login = { status: "failed", error: clip(done.error ?? "the sign-in failed"), at: this.#o.now() };
-      this.#o.logger.warn("sign-in failed");
-    }
+  #signedIn(): void {
+    this.#rejected = undefined;
+    this.#loaded = this.#fingerprint(); // written by the child itself
+    this.#o.logger.info("sign-in completed");
+    this.#emit();
   }
 
-  async #cancelPending(): Promise<void> {
-    const login = this.#login;
-    if (login.status !== "pending") return;
-    this.#login = { status: "idle" };
-    await this.#cancelInCodex(login);
-  }
-
-  async #cancelInCodex(login: Pending): Promise<void> {
-    try {
-      const client = await this.#o.client();
-      await this.#o.local(
-        client.request("account/login/cancel", { loginId: login.loginId }, this.#o.rpcTimeoutMs).then((r) => parseResult(cancelLoginResult, r)),
-      );
-    } catch {
-      // A child that restarted has forgotten the sign-in anyway.
-    }
-  }
-
-  #serially<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.#loginQueue.then(operation, operation);
-    this.#loginQueue = run.catch(() => undefined);
-    return run;
+  #signedOut(): void {
+    this.#rejected = undefined;
+    this.#hadChatgpt = false;
+    this.#loaded = this.#fingerprint();
+    this.#o.logger.info("signed out");
+    this.#emit();
   }
 
   #fingerprint(): string | null | undefined {
@@ -323,19 +245,4 @@ export class AccountManager {
 function windowInfo(w: RateLimitSnapshot["primary"]): RateLimitWindowInfo | null {
   if (!w) return null;
   return { usedPercent: w.usedPercent, windowMinutes: w.windowDurationMins ?? null, resetsAt: w.resetsAt ?? null };
-}
-
-/** The dashboard shows this address as a link: https, or a loopback issuer (tests, local development). */
-function isShowableUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    if (url.username || url.password) return false;
-    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
-  } catch {
-    return false;
-  }
-}
-
-function clip(text: string): string {
-  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
 }
