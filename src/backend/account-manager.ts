@@ -4,15 +4,15 @@ import {
   accountUpdated,
   authStatusResult,
   loginCompleted,
-  rateLimitsReadResult,
   type RateLimitSnapshot,
 } from "./app-server-protocol.ts";
 import { describeView, viewFromAccountRead, viewFromAuthStatus, type CodexAccountView } from "./account-status.ts";
 import { authFileFingerprint } from "./auth-file.ts";
 import { RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
 import { LoginOperations } from "./login-operations.ts";
+import { readRateLimitWindows } from "./rate-limits.ts";
 import { parseResult, rpc } from "./rpc-call.ts";
-import type { AccountDetails, AccountStatus, LoginState, RateLimitWindowInfo } from "./types.ts";
+import type { AccountDetails, AccountStatus, LoginState } from "./types.ts";
 
 export interface AccountManagerOptions {
   /** The dedicated CODEX_HOME; undefined turns the auth.json checks off. */
@@ -32,8 +32,6 @@ export interface AccountManagerOptions {
 
 /** account/read asks the ChatGPT backend about workspaces and fails (or hangs) offline. */
 const ACCOUNT_READ_TIMEOUT_MS = 10_000;
-/** The dashboard waits for usage figures at most this long, then shows the last pushed snapshot. */
-const RATE_LIMITS_READ_TIMEOUT_MS = 3_000;
 /** How long an account read waits for the child replaced to load a new login. */
 const RELOAD_WAIT_MS = 15_000;
 
@@ -140,7 +138,7 @@ export class AccountManager {
     const authMode = view?.authMode ?? null;
     const signedIn = status.usable && authMode === "chatgpt";
     const planType = authMode === "chatgpt" ? (view?.planType ?? this.#planType ?? this.#o.lastRateLimits()?.planType ?? null) : null;
-    return { signedIn, authMode, planType, rateLimits: signedIn ? await this.#rateLimits() : null };
+    return { signedIn, authMode, planType, rateLimits: signedIn ? await readRateLimitWindows(this.#o.client, this.#o.lastRateLimits) : null };
   }
 
   async #readAccount(): Promise<AccountStatus> {
@@ -199,19 +197,6 @@ export class AccountManager {
     );
   }
 
-  async #rateLimits(): Promise<AccountDetails["rateLimits"]> {
-    let snapshot: RateLimitSnapshot | undefined;
-    try {
-      const client = await this.#o.client();
-      const result = await client.request("account/rateLimits/read", undefined, RATE_LIMITS_READ_TIMEOUT_MS);
-      snapshot = parseResult(rateLimitsReadResult, result).rateLimits;
-    } catch {
-      snapshot = this.#o.lastRateLimits(); // offline or slow: the last figures Codex pushed during a turn
-    }
-    if (!snapshot) return null;
-    return { primary: windowInfo(snapshot.primary), secondary: windowInfo(snapshot.secondary) };
-  }
-
   #signedIn(): void {
     this.#rejected = undefined;
     this.#loaded = this.#fingerprint(); // written by the child itself
@@ -240,9 +225,4 @@ export class AccountManager {
       }
     }
   }
-}
-
-function windowInfo(w: RateLimitSnapshot["primary"]): RateLimitWindowInfo | null {
-  if (!w) return null;
-  return { usedPercent: w.usedPercent, windowMinutes: w.windowDurationMins ?? null, resetsAt: w.resetsAt ?? null };
 }
