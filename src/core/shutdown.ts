@@ -1,3 +1,5 @@
+import { setMaxListeners } from "node:events";
+
 /**
  * The service's shutdown as the app sees it: first new requests are refused (`draining`),
  * then, when the grace runs out, every turn still running is aborted (`interrupted`).
@@ -5,6 +7,11 @@
 export class Shutdown {
   #draining = false;
   readonly #interrupt = new AbortController();
+
+  constructor() {
+    // Every running request listens (one listener each, removed when it ends): no leak past 10.
+    setMaxListeners(0, this.#interrupt.signal);
+  }
 
   get draining(): boolean {
     return this.#draining;

@@ -31,7 +31,8 @@ async function gauges(): Promise<{ activeTurns: number; inUse: number; queued: n
 }
 
 test(`${CLIENTS} clients that disconnect mid-stream leave no active turn, no taken slot and no queue (seen in /metrics)`, async () => {
-  e2e.upstream.behave({ deltas: Array.from({ length: 300 }, (_, i) => `t${i} `), deltaIntervalMs: 100 });
+  // Answers of 60 s: a turn left running would still stream when the check at the end gives up.
+  e2e.upstream.behave({ deltas: Array.from({ length: 600 }, (_, i) => `t${i} `), deltaIntervalMs: 100 });
   let midStream = 0;
   let gone = 0;
   let releaseFirstWave!: () => void;
@@ -67,7 +68,8 @@ test(`${CLIENTS} clients that disconnect mid-stream leave no active turn, no tak
   }, 10_000, "all turns and slots released");
   assert.deepEqual(await gauges(), { activeTurns: 0, inUse: 0, queued: 0 });
   // Every Codex turn was interrupted: no upstream answer is still being streamed to a turn nobody reads.
-  await waitFor(() => e2e.upstream.openStreams === 0, 15_000, "Codex's upstream calls closed");
+  // 30 s, half an answer: Codex works through 100 interrupts, and a turn it kept running still streams then.
+  await waitFor(() => e2e.upstream.openStreams === 0, 30_000, "Codex's upstream calls closed");
 
   e2e.upstream.behave({ deltas: ["still ", "fine"] });
   const next = await fetch(`${e2e.baseURL}/chat/completions`, {
