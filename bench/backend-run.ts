@@ -74,10 +74,6 @@ export interface BackendResult {
   upstreamTotal: number;
 }
 
-function responsesCalls(upstream: StandInUpstream, from: number): number {
-  return upstream.requests.slice(from).filter((r) => r.path.endsWith("/responses")).length;
-}
-
 interface RunOptions {
   /** Put a fabricated ChatGPT login into CODEX_HOME. */
   readonly login: boolean;
@@ -107,7 +103,7 @@ export async function benchBackend(
     egress: new Map(),
     upstreamTotal: 0,
   };
-  const upstreamBefore = upstream.requests.length;
+  const upstreamBefore = upstream.modelCalls.length;
   const egressBefore = new Map(guard.attempts);
   let service: BenchService | undefined;
   let sampler: ChildSampler | undefined;
@@ -128,7 +124,7 @@ export async function benchBackend(
     const codexPid = service.codexPid;
     const cpuBefore = worker.pid === undefined ? undefined : readCpu(worker.pid);
     const codexCpuBefore = codexPid === undefined ? undefined : readCpu(codexPid);
-    let from = upstream.requests.length;
+    let from = upstream.modelCalls.length;
     const latency: Outcome[] = [];
     for (let i = 0; i < SEQUENTIAL; i++) latency.push(await completion(target));
     const cpuAfter = worker.pid === undefined ? undefined : readCpu(worker.pid);
@@ -136,9 +132,9 @@ export async function benchBackend(
     result.latency = {
       samples: latency.filter((o) => o.ok).map((o) => o.ms),
       failures: latency.filter((o) => !o.ok),
-      upstreamCalls: responsesCalls(upstream, from),
+      upstreamCalls: upstream.modelCalls.length - from,
     };
-    const last = upstream.requests.findLast((r) => r.path.endsWith("/responses"));
+    const last = upstream.modelCalls.at(-1);
     if (last) {
       result.upstreamRequest = {
         tools: (last.body.tools ?? []).map((t) => t.name ?? t.type),
@@ -159,11 +155,11 @@ export async function benchBackend(
 
     // 2. time to first token, ~2 s of streamed tokens
     upstream.behave(STREAMING);
-    from = upstream.requests.length;
+    from = upstream.modelCalls.length;
     const streams: StreamOutcome[] = [];
     for (let i = 0; i < STREAM_RUNS; i++) streams.push(await streamingCompletion(target));
     result.stream = streams;
-    result.streamUpstreamCalls = responsesCalls(upstream, from);
+    result.streamUpstreamCalls = upstream.modelCalls.length - from;
 
     // 3. simultaneous requests, each upstream call taking 500 ms
     upstream.behave(SLOW);
@@ -201,7 +197,7 @@ export async function benchBackend(
   } finally {
     sampler?.stop();
     await service?.close();
-    result.upstreamTotal = responsesCalls(upstream, upstreamBefore);
+    result.upstreamTotal = upstream.modelCalls.length - upstreamBefore;
     for (const [host, count] of guard.attempts) {
       const delta = count - (egressBefore.get(host) ?? 0);
       if (delta > 0) result.egress.set(host, delta);

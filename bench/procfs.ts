@@ -12,13 +12,18 @@ export interface ProcStatus {
   readonly hwmKb: number;
 }
 
-export function readStatus(pid: number): ProcStatus | undefined {
-  let text: string;
+/** A /proc file's text, or undefined when the process is gone or there is no /proc. */
+function readProc(file: string): string | undefined {
   try {
-    text = readFileSync(`/proc/${pid}/status`, "utf8");
+    return readFileSync(`/proc/${file}`, "utf8");
   } catch {
     return undefined;
   }
+}
+
+export function readStatus(pid: number): ProcStatus | undefined {
+  const text = readProc(`${pid}/status`);
+  if (text === undefined) return undefined;
   const field = (key: string): string | undefined => new RegExp(`^${key}:\\s*(.+)$`, "m").exec(text)?.[1]?.trim();
   const kb = (key: string): number => Number.parseInt(field(key) ?? "0", 10) || 0;
   return { pid, name: field("Name") ?? "?", ppid: kb("PPid"), rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
@@ -41,17 +46,15 @@ export function childrenOf(ppid: number): ProcStatus[] {
   return found;
 }
 
-let clockTicks: number | undefined;
+/** Kernel clock ticks per second, the unit of /proc CPU times (100 on nearly every Linux). */
 function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number.parseInt(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8", timeout: 5000 }), 10) || 100;
-    } catch {
-      clockTicks = 100;
-    }
+  try {
+    return Number.parseInt(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8", timeout: 5000 }), 10) || 100;
+  } catch {
+    return 100;
   }
-  return clockTicks;
 }
+const TICKS_PER_SECOND = ticksPerSecond();
 
 export interface CpuTimes {
   /** user + system CPU of the process itself, ms. */
@@ -61,16 +64,12 @@ export interface CpuTimes {
 }
 
 export function readCpu(pid: number): CpuTimes | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
+  const text = readProc(`${pid}/stat`);
+  if (text === undefined) return undefined;
   // fields after "(comm)": state is field 3, utime 14, stime 15, cutime 16, cstime 17
   const rest = text.slice(text.lastIndexOf(")") + 2).split(" ").map(Number);
   const at = (field: number): number => rest[field - 3] ?? 0;
-  const ms = (ticks: number): number => (ticks * 1000) / ticksPerSecond();
+  const ms = (ticks: number): number => (ticks * 1000) / TICKS_PER_SECOND;
   return { selfMs: ms(at(14) + at(15)), reapedChildrenMs: ms(at(16) + at(17)) };
 }
 

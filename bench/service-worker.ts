@@ -9,9 +9,6 @@ import { createLogger } from "../src/core/logger.ts";
 import { startService, type Service } from "../src/service.ts";
 import { parentMessage, type WorkerMessage } from "./protocol.ts";
 
-let service: Service | undefined;
-let stopping = false;
-
 function send(message: WorkerMessage): void {
   process.send?.(message);
 }
@@ -31,64 +28,72 @@ function codexChild(backend: Backend | undefined): CodexChild {
   return { pid: null, restarts: null, activeTurns: null };
 }
 
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  try {
-    await service?.stop(0);
-  } finally {
-    send({ type: "stopped" });
-    process.disconnect?.();
-    // give the IPC channel a moment to flush, then leave even if a handle lingers
-    setTimeout(() => process.exit(0), 200).unref();
-  }
-}
+/** Answers the parent until it says stop or goes away; one adapter per process. */
+function serveParent(): void {
+  let service: Service | undefined;
+  let stopping = false;
 
-process.on("message", (raw: unknown) => {
-  const parsed = parentMessage.safeParse(raw);
-  if (!parsed.success) {
-    send({ type: "error", message: "unexpected message from the bench" });
-    return;
+  async function stop(): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await service?.stop(0);
+    } finally {
+      send({ type: "stopped" });
+      process.disconnect?.();
+      // give the IPC channel a moment to flush, then leave even if a handle lingers
+      setTimeout(() => process.exit(0), 200).unref();
+    }
   }
-  const message = parsed.data;
-  switch (message.type) {
-    case "start":
-      if (service) return;
-      (async () => {
-        const config = loadConfig(message.env);
-        service = await startService(config, message.childEnv, createLogger(config.logLevel));
-        send({ type: "ready", url: service.url, codexPid: codexChild(service.backend).pid });
-      })().catch((err: unknown) => {
-        send({ type: "error", message: err instanceof Error ? err.message : String(err) });
-      });
-      return;
-    case "stats": {
-      const gc = message.gc ? globalThis.gc : undefined; // defined only under --expose-gc
-      gc?.();
-      const memory = process.memoryUsage();
-      const child = codexChild(service?.backend);
-      const limiter = service?.limiter.stats();
-      send({
-        type: "stats",
-        rssBytes: memory.rss,
-        maxRssBytes: process.resourceUsage().maxRSS * 1024,
-        heapUsedBytes: memory.heapUsed,
-        heapTotalBytes: memory.heapTotal,
-        externalBytes: memory.external,
-        codexPid: child.pid,
-        codexRestarts: child.restarts,
-        activeTurns: child.activeTurns,
-        slotsTaken: limiter?.active ?? 0,
-        queued: limiter?.queued ?? 0,
-        gcRan: gc !== undefined,
-      });
+
+  process.on("message", (raw: unknown) => {
+    const parsed = parentMessage.safeParse(raw);
+    if (!parsed.success) {
+      send({ type: "error", message: "unexpected message from the bench" });
       return;
     }
-    case "stop":
-      void stop();
-      return;
-  }
-});
+    const message = parsed.data;
+    switch (message.type) {
+      case "start":
+        if (service) return;
+        (async () => {
+          const config = loadConfig(message.env);
+          service = await startService(config, message.childEnv, createLogger(config.logLevel));
+          send({ type: "ready", url: service.url, codexPid: codexChild(service.backend).pid });
+        })().catch((err: unknown) => {
+          send({ type: "error", message: err instanceof Error ? err.message : String(err) });
+        });
+        return;
+      case "stats": {
+        const gc = message.gc ? globalThis.gc : undefined; // defined only under --expose-gc
+        gc?.();
+        const memory = process.memoryUsage();
+        const child = codexChild(service?.backend);
+        const limiter = service?.limiter.stats();
+        send({
+          type: "stats",
+          rssBytes: memory.rss,
+          maxRssBytes: process.resourceUsage().maxRSS * 1024,
+          heapUsedBytes: memory.heapUsed,
+          heapTotalBytes: memory.heapTotal,
+          externalBytes: memory.external,
+          codexPid: child.pid,
+          codexRestarts: child.restarts,
+          activeTurns: child.activeTurns,
+          slotsTaken: limiter?.active ?? 0,
+          queued: limiter?.queued ?? 0,
+          gcRan: gc !== undefined,
+        });
+        return;
+      }
+      case "stop":
+        void stop();
+        return;
+    }
+  });
 
-// The bench went away (crashed or was killed): do not leave Codex running.
-process.on("disconnect", () => void stop());
+  // The bench went away (crashed or was killed): do not leave Codex running.
+  process.on("disconnect", () => void stop());
+}
+
+serveParent();

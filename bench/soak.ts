@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     await runSoak(service.target, 0, WARMUP, concurrency);
     await settle(service, upstream);
     const before = await read(service, { gc: true });
-    const upstreamBefore = upstream.requests.length;
+    const upstreamBefore = upstream.modelCalls.length;
     const egressBefore = new Map(guard.attempts);
 
     const checkpoints: Checkpoint[] = [];
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     process.stdout.write(`waiting ${CODEX_UNLOAD_WAIT_MS / 1000} s for Codex to unload idle threads ...\n`);
     await sleep(CODEX_UNLOAD_WAIT_MS);
     const afterUnload = await read(service, { gc: true });
-    const upstreamCalls = upstream.requests.slice(upstreamBefore).filter((r) => r.path.endsWith("/responses")).length;
+    const upstreamCalls = upstream.modelCalls.length - upstreamBefore;
     const egress = new Map([...guard.attempts].map(([host, n]) => [host, n - (egressBefore.get(host) ?? 0)] as const).filter(([, n]) => n > 0));
     const table = soakTable({
       version,

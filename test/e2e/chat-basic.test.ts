@@ -64,7 +64,7 @@ test("streaming: every upstream delta arrives as its own chunk, then usage and [
 
 test("system messages reach the upstream as developer instructions; history is replayed as real items", async () => {
   e2e.upstream.behave({ deltas: ["ok"] });
-  const seen = e2e.upstream.requests.length;
+  const seen = e2e.upstream.modelCalls.length;
   const res = await post({
     model: "codex-cli-default",
     messages: [
@@ -75,7 +75,7 @@ test("system messages reach the upstream as developer instructions; history is r
     ],
   });
   assert.equal(res.status, 200);
-  const sent = e2e.upstream.requests.slice(seen).find((r) => r.path.endsWith("/responses"));
+  const sent = e2e.upstream.modelCalls[seen];
   assert.ok(sent, "the upstream received a responses request");
   const messages = (sent.body.input ?? []).map((i) => ({ role: i.role, text: (i.content ?? []).map((c) => c.text).join("") }));
   const system = messages.find((m) => m.text.includes("SYSTEM-RULE-7"));
@@ -93,9 +93,9 @@ test("system messages reach the upstream as developer instructions; history is r
 
 test("the upstream request offers the model no shell, file, web or patch tools", async () => {
   e2e.upstream.behave({ deltas: ["ok"] });
-  const seen = e2e.upstream.requests.length;
+  const seen = e2e.upstream.modelCalls.length;
   assert.equal((await post({ messages: [{ role: "user", content: "hi" }] })).status, 200);
-  const sent = e2e.upstream.requests.slice(seen).find((r) => r.path.endsWith("/responses"));
+  const sent = e2e.upstream.modelCalls[seen];
   const tools = (sent?.body.tools ?? []).map((t) => t.name ?? t.type);
   const forbidden = /shell|exec|command|stdin|patch|file|image|web|search|browser|computer|agent|goal|sleep/i;
   assert.deepEqual(tools.filter((t) => forbidden.test(t)), [], `tools offered: ${tools.join(", ")}`);
@@ -122,10 +122,10 @@ test("a catalog model and a supported reasoning_effort reach the upstream reques
   const model = models.data.map((m) => m.id).find((id) => id !== "codex-cli-default");
   assert.ok(model, "the live catalog lists a model");
   e2e.upstream.behave({ deltas: ["ok"] });
-  const seen = e2e.upstream.requests.length;
+  const seen = e2e.upstream.modelCalls.length;
   const res = await post({ model, reasoning_effort: "high", messages: [{ role: "user", content: "think hard" }] });
   assert.equal(res.status, 200);
-  const sent = e2e.upstream.requests.slice(seen).find((r) => r.path.endsWith("/responses"));
+  const sent = e2e.upstream.modelCalls[seen];
   assert.equal(sent?.body.model, model);
   assert.equal(sent?.body.reasoning?.effort, "high");
 });

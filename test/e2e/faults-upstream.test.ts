@@ -35,7 +35,7 @@ function firstThen(first: Behavior, then: Behavior): void {
   e2e.upstream.behave(() => (++calls === 1 ? first : then));
 }
 
-const responsesCalls = () => e2e.upstream.requests.filter((r) => r.path.endsWith("/responses")).length;
+const responsesCalls = () => e2e.upstream.modelCalls.length;
 
 /** A stream as a sequence: "ka" for a keep-alive comment, the content of each chunk, the error code, or "[DONE]". */
 function sequence(text: string): string[] {

@@ -38,12 +38,12 @@ function callsThenAnswer(calls: { callId: string; name: string; arguments: strin
   });
 }
 
-const lastUpstream = () => e2e.upstream.requests.filter((r) => r.path.endsWith("/responses")).at(-1);
+const lastUpstream = () => e2e.upstream.modelCalls.at(-1);
 const weatherCall = { callId: "call_weather_1", name: "get_weather", arguments: '{"city":"Paris"}' };
 
 test("tool call round trip, non-streaming: tool_calls answer, then the continuation resumes the same Codex turn", async () => {
   callsThenAnswer([weatherCall], ["It is ", "sunny in Paris."]);
-  const before = e2e.upstream.requests.length;
+  const before = e2e.upstream.modelCalls.length;
   const messages: ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
   const first = await client.chat.completions.create({ model: "codex-cli-default", messages, tools });
   const choice = first.choices[0];
@@ -61,7 +61,7 @@ test("tool call round trip, non-streaming: tool_calls answer, then the continuat
   assert.equal(second.choices[0]?.message.content, "It is sunny in Paris.");
   assert.equal(e2e.service.waitingTurns.size, 0);
   // Continued, not rebuilt: the second upstream request is the same turn's follow-up, carrying the output once.
-  const upstream = e2e.upstream.requests.slice(before).filter((r) => r.path.endsWith("/responses"));
+  const upstream = e2e.upstream.modelCalls.slice(before);
   assert.equal(upstream.length, 2);
   const input = upstream[1]?.body.input ?? [];
   assert.deepEqual(

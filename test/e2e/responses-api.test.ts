@@ -13,7 +13,7 @@ before(async () => {
 });
 after(() => e2e.close());
 
-const lastUpstream = () => e2e.upstream.requests.filter((r) => r.path.endsWith("/responses")).at(-1);
+const lastUpstream = () => e2e.upstream.modelCalls.at(-1);
 const userTexts = (r: ReceivedRequest | undefined) =>
   (r?.body.input ?? []).filter((i) => i.role === "user").flatMap((i) => (i.content ?? []).map((p) => p.text ?? ""));
 

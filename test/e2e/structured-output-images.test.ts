@@ -12,7 +12,7 @@ before(async () => {
 });
 after(() => e2e.close());
 
-const lastUpstream = () => e2e.upstream.requests.filter((r) => r.path.endsWith("/responses")).at(-1);
+const lastUpstream = () => e2e.upstream.modelCalls.at(-1);
 // A 1x1 PNG.
 const PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 

@@ -20,7 +20,7 @@ test("Vercel AI SDK: generateText with a tool runs the round trip, the continuat
   );
   const provider = createOpenAICompatible({ name: "codex-cli-provider", baseURL: e2e.baseURL, apiKey: TEST_API_KEY });
   const seen: string[] = [];
-  const before = e2e.upstream.requests.length;
+  const before = e2e.upstream.modelCalls.length;
   const result = await generateText({
     model: provider("codex-cli-default"),
     prompt: "What is the weather in Paris?",
@@ -42,7 +42,7 @@ test("Vercel AI SDK: generateText with a tool runs the round trip, the continuat
   assert.equal(result.steps.length, 2);
   assert.equal(result.steps[0]?.finishReason, "tool-calls");
   assert.equal(e2e.service.waitingTurns.size, 0, "the waiting turn was continued, not left behind");
-  const upstream = e2e.upstream.requests.slice(before).filter((r) => r.path.endsWith("/responses"));
+  const upstream = e2e.upstream.modelCalls.slice(before);
   assert.equal(upstream.length, 2, "one Codex turn: the call, then the answer");
   const output = upstream[1]?.body.input?.find((i) => i.type === "function_call_output");
   assert.deepEqual(JSON.parse(String(output?.output)), { city: "Paris", celsius: 22 });

@@ -20,8 +20,8 @@ export const FUZZ_ENV: Readonly<Record<string, string>> = {
 export interface FuzzApi {
   /** JSON bodies built to be valid within the limits. */
   valid(limits: FuzzLimits): fc.Arbitrary<Record<string, unknown>>;
-  /** Valid bodies with one to three things broken (a mutation may leave one valid). */
-  mutated(limits: FuzzLimits): fc.Arbitrary<unknown>;
+  /** Ways to break a valid body (a mutation may leave it valid); one to three are applied. */
+  mutations(limits: FuzzLimits): fc.Arbitrary<(value: unknown) => unknown>;
   /** What a 200 to this JSON value must look like. */
   success(value: unknown): Success;
 }
@@ -84,7 +84,7 @@ export function fuzzCase(limits: FuzzLimits, mix: FuzzMix): fc.Arbitrary<FuzzCas
       .record({
         body: fc.oneof(
           { weight: w.valid, arbitrary: validBytes(route.api, limits).map((bytes) => ({ family: "valid" as const, bytes })) },
-          { weight: w.mutated, arbitrary: route.api.mutated(limits).map((v) => ({ family: "mutated" as const, bytes: utf8(JSON.stringify(v)) })) },
+          { weight: w.mutated, arbitrary: mutated(route.api, limits).map((v) => ({ family: "mutated" as const, bytes: utf8(JSON.stringify(v)) })) },
           { weight: w.broken, arbitrary: brokenBytes(route.api, limits).map((bytes) => ({ family: "broken" as const, bytes })) },
           { weight: w.oversized, arbitrary: oversizedBytes(route.api, limits).map((bytes) => ({ family: "oversized" as const, bytes })) },
         ),
@@ -104,6 +104,13 @@ export function fuzzCase(limits: FuzzLimits, mix: FuzzMix): fc.Arbitrary<FuzzCas
         }),
       ),
   );
+}
+
+/** Valid bodies of the API with one to three mutations applied. */
+function mutated(api: FuzzApi, limits: FuzzLimits): fc.Arbitrary<unknown> {
+  return fc
+    .tuple(api.valid(limits), fc.array(api.mutations(limits), { minLength: 1, maxLength: 3 }))
+    .map(([body, steps]) => steps.reduce<unknown>((value, mutate) => mutate(value), body));
 }
 
 /** The fetch / app.request init for a case; a fresh stream every call. */

@@ -143,10 +143,7 @@ function mutations(limits: FuzzLimits): fc.Arbitrary<Mutation> {
 
 export const chatApi: FuzzApi = {
   valid: validChat,
-  mutated: (limits) =>
-    fc
-      .tuple(validChat(limits), fc.array(mutations(limits), { minLength: 1, maxLength: 3 }))
-      .map(([body, steps]) => steps.reduce<unknown>((value, mutate) => mutate(value), body)),
+  mutations,
   success(value) {
     const body = isRecord(value) ? value : {};
     const options = isRecord(body.stream_options) ? body.stream_options : {};

@@ -141,10 +141,7 @@ function mutations(limits: FuzzLimits): fc.Arbitrary<Mutation> {
 
 export const responsesApi: FuzzApi = {
   valid: validResponses,
-  mutated: (limits) =>
-    fc
-      .tuple(validResponses(limits), fc.array(mutations(limits), { minLength: 1, maxLength: 3 }))
-      .map(([body, steps]) => steps.reduce<unknown>((value, mutate) => mutate(value), body)),
+  mutations,
   success(value) {
     const body = isRecord(value) ? value : {};
     return { kind: "responses", stream: body.stream === true, model: typeof body.model === "string" ? body.model : "codex-cli-default" };

@@ -66,6 +66,8 @@ export interface ReceivedRequest {
 export interface StandInUpstream {
   readonly baseUrl: string;
   readonly requests: ReceivedRequest[];
+  /** The model calls among them (POST …/responses), in order. */
+  readonly modelCalls: readonly ReceivedRequest[];
   /** Sets how the following requests are answered (a function may pick per request). */
   behave(behavior: Behavior | ((req: ReceivedRequest) => Behavior)): void;
   /** Requests whose answer is still streaming. */
@@ -199,6 +201,9 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    get modelCalls() {
+      return requests.filter((r) => r.path.endsWith("/responses"));
+    },
     behave(behavior) {
       pick = typeof behavior === "function" ? behavior : () => behavior;
     },
