@@ -24,6 +24,9 @@ import { ModelCatalog } from "./openai/model-catalog.ts";
 import { ResponseStore } from "./openai/response-store.ts";
 import { WaitingTurns } from "./openai/waiting-turns.ts";
 import { responsesRoutes } from "./http/routes/responses.ts";
+import { usageRoutes } from "./http/routes/usage.ts";
+import { AccountCache } from "./http/account-cache.ts";
+import { USAGE_LIMIT_HEADERS, usageLimitHeaders } from "./openai/usage-limits.ts";
 
 /** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
 export interface ReadinessProbe {
@@ -52,7 +55,7 @@ export interface AppDeps {
 }
 
 /** The API's paths, served under /v1 and without it; all of them need the bearer key. */
-const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*"];
+const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*", "/usage"];
 
 /** How many finished requests the dashboard lists. */
 const RECENT_EVENTS = 200;
@@ -104,7 +107,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     const apiCors = cors({
       origin: [...config.corsAllowedOrigins],
       allowHeaders: ["Authorization", "Content-Type"],
-      exposeHeaders: ["Retry-After", "X-Request-Id"],
+      exposeHeaders: ["Retry-After", "X-Request-Id", ...USAGE_LIMIT_HEADERS],
       maxAge: 600,
     });
     // API paths only: the dashboard stays same-origin whatever clients are allowed.
@@ -120,9 +123,15 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
   const auth = bearerAuth(deps.apiKey);
   for (const path of API_PATHS) api.use(path, auth);
+  // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
+  api.use("*", async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), deps.clock.nowSeconds()))) c.res.headers.set(name, value);
+  });
   api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
+  api.route("/", usageRoutes(new AccountCache(deps.backend)));
 
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));

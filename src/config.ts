@@ -37,6 +37,10 @@ export interface Config {
   /** `previous_response_id` window of /v1/responses: how many responses, for how long. */
   readonly responsesStoreMax: number;
   readonly responsesStoreTtlMs: number;
+  /** Where Codex's ChatGPT-backend calls go (ends in `/`); unset: the operator's config.toml, else chatgpt.com. */
+  readonly chatgptBaseUrl: string | undefined;
+  /** Put the loopback relay (src/chatgpt-relay/) between Codex and the ChatGPT backend. */
+  readonly chatgptRelay: boolean;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -70,6 +74,13 @@ const optionalText = z
   .transform((v) => v.trim())
   .optional()
   .transform((v) => (v ? v : undefined));
+
+/** An http(s) URL, normalised to end in `/` so relative paths resolve under it. */
+const backendUrl = z
+  .string()
+  .trim()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), "expected an http:// or https:// URL")
+  .transform((v) => (v.endsWith("/") ? v : `${v}/`));
 
 /** One of a fixed set of words, or the default. */
 const choice = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
@@ -114,6 +125,8 @@ const envSchema = z.object({
   MAX_IMAGE_BYTES: clampedInt(1_000_000, 1024, 1_500_000),
   RESPONSES_STORE_MAX: clampedInt(100, 0, 10_000),
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
+  CHATGPT_BASE_URL: z.preprocess(emptyAsUnset, backendUrl.optional()),
+  CHATGPT_RELAY: flag(true),
 });
 
 /** Parse the environment once; every bad variable is reported together. */
@@ -161,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     maxImageBytes: e.MAX_IMAGE_BYTES,
     responsesStoreMax: e.RESPONSES_STORE_MAX,
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
+    chatgptBaseUrl: e.CHATGPT_BASE_URL,
+    chatgptRelay: e.CHATGPT_RELAY,
   });
 }
 
