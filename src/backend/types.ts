@@ -174,7 +174,7 @@ export interface Backend {
   /** The model Codex runs when a request names none (from the operator's config), once known. */
   configuredModel(): string | undefined;
   readAccount(): Promise<AccountStatus>;
-  /** The version the running binary reports, e.g. "0.169.0". */
+  /** The version the running binary reports, e.g. "0.171.0". */
   binaryVersion(): Promise<string>;
   /** Starts a device-code sign-in (replacing a pending one); resolves with the URL and code to show. */
   startLogin(): Promise<LoginState>;
