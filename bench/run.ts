@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const upstream = await startStandInUpstream();
   // BENCH_EGRESS_DELAY_MS: answer Codex's calls to chatgpt.com after this long (a network round trip)
   const egressDelayMs = Math.min(5000, Math.max(0, Number.parseInt(process.env.BENCH_EGRESS_DELAY_MS ?? "0", 10) || 0));
-  const guard = await startEgressGuard(egressDelayMs);
+  const guard = await startEgressGuard({ refuseAfterMs: egressDelayMs });
   if (egressDelayMs) process.stdout.write(`outbound calls are refused after ${egressDelayMs} ms\n`);
   const results: BackendResult[] = [];
   let noLogin: BackendResult | undefined;

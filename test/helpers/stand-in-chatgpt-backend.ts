@@ -9,7 +9,7 @@ import { DEFAULT_DELTAS, type Behavior } from "./responses-answer.ts";
 import { makeThrowawayTls } from "./throwaway-tls.ts";
 
 /** The endpoints Codex 0.171.0 calls on the ChatGPT backend, by the stand-in's names. */
-export type Endpoint = "accounts-check" | "models" | "settings" | "usage" | "reset-credits" | "analytics" | "responses" | "other";
+export type Endpoint = "accounts-check" | "models" | "settings" | "usage" | "reset-credits" | "analytics" | "responses" | "token-refresh" | "other";
 
 const ROUTES: Readonly<Record<string, Endpoint>> = {
   "/backend-api/wham/accounts/check": "accounts-check",
@@ -19,6 +19,8 @@ const ROUTES: Readonly<Record<string, Endpoint>> = {
   "/backend-api/wham/rate-limit-reset-credits": "reset-credits",
   "/backend-api/codex/analytics-events/events": "analytics",
   "/backend-api/codex/responses": "responses",
+  // auth.openai.com's token endpoint, when the egress guard tunnels that host here too
+  "/oauth/token": "token-refresh",
 };
 
 /** One call as the stand-in saw it: never a header value, never a query value (they may be secret). */
@@ -45,6 +47,8 @@ export interface StandInChatGptOptions {
   readonly accountId?: string;
   /** "self" (default): accounts/check names the stand-in's own https origin; "NO_CONSTRAINT": Codex uses chatgpt_base_url's origin. */
   readonly workspaceOrigin?: "self" | "NO_CONSTRAINT";
+  /** The origin the stand-in answers as ("self" above), e.g. `https://chatgpt.com` when the egress guard tunnels that host here; default its own. */
+  readonly publicOrigin?: string;
   /** Every new TCP connection waits this long before it is served (TCP + TLS to a remote host). */
   readonly connectionDelayMs?: number;
   /** Answer WebSocket upgrades with 426, so Codex falls back to the HTTP POST. */
@@ -54,6 +58,8 @@ export interface StandInChatGptOptions {
 export interface StandInChatGptBackend {
   /** `https://127.0.0.1:PORT/backend-api/`, for `chatgpt_base_url`. */
   readonly baseUrl: string;
+  /** The TCP port it listens on (the egress guard's tunnel target). */
+  readonly port: number;
   readonly origin: string;
   /** `https://127.0.0.1:PORT/backend-api/codex`, for `openai_base_url` (where Codex 0.171.0 fetches `codex/models`). */
   readonly modelBaseUrl: string;
@@ -144,7 +150,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
       }
       switch (call.endpoint) {
         case "accounts-check":
-          return json(200, accountsCheck(options.accountId ?? FAKE_ACCOUNT_ID, options.workspaceOrigin === "NO_CONSTRAINT" ? "NO_CONSTRAINT" : origin));
+          return json(200, accountsCheck(options.accountId ?? FAKE_ACCOUNT_ID, options.workspaceOrigin === "NO_CONSTRAINT" ? "NO_CONSTRAINT" : (options.publicOrigin ?? origin)));
         case "models":
           return json(200, modelsCatalog());
         case "settings":
@@ -155,6 +161,9 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
           return json(200, { credits: [] });
         case "analytics":
           return json(200, {});
+        case "token-refresh":
+          // The refresh token is no longer valid: the login is over until the operator signs in again.
+          return json(401, { error: { code: "refresh_token_invalidated", message: "Your refresh token has been invalidated." } });
         default:
           return json(404, { detail: "Not Found" });
       }
@@ -193,6 +202,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
 
   return {
     baseUrl: `${origin}/backend-api/`,
+    port: (front.address() as AddressInfo).port,
     origin,
     modelBaseUrl: `${origin}/backend-api/codex`,
     caFile: cert.caFile,
