@@ -18,6 +18,8 @@ export interface Config {
   readonly maxMessages: number;
   readonly maxTotalTextChars: number;
   readonly maxConcurrentRequests: number;
+  /** Codex threads kept started ahead of requests (each with its connection to the model service open). */
+  readonly spareThreads: number;
   readonly maxQueueLength: number;
   readonly queueWaitMs: number;
   readonly keepAliveMs: number;
@@ -57,17 +59,16 @@ export class ConfigError extends Error {
 const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
 /** An integer clamped into [min, max]: out-of-range values are pulled in, not refused (the seed's behaviour). */
-const clampedInt = (fallback: number, min: number, max: number) =>
-  z
-    .preprocess(
-      emptyAsUnset,
-      z
-        .string()
-        .regex(/^\s*-?\d+\s*$/, "expected a whole number")
-        .transform((v) => Math.min(max, Math.max(min, Number.parseInt(v, 10))))
-        .optional(),
-    )
-    .transform((v) => v ?? fallback);
+const optionalClampedInt = (min: number, max: number) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^\s*-?\d+\s*$/, "expected a whole number")
+      .transform((v) => Math.min(max, Math.max(min, Number.parseInt(v, 10))))
+      .optional(),
+  );
+const clampedInt = (fallback: number, min: number, max: number) => optionalClampedInt(min, max).transform((v) => v ?? fallback);
 
 const optionalText = z
   .string()
@@ -111,6 +112,7 @@ const envSchema = z.object({
   MAX_MESSAGES: clampedInt(32, 1, 128),
   MAX_TOTAL_TEXT_CHARS: clampedInt(80_000, 1, 500_000),
   MAX_CONCURRENT_REQUESTS: clampedInt(8, 1, 64),
+  SPARE_THREADS: optionalClampedInt(0, 64),
   MAX_QUEUE_LENGTH: clampedInt(32, 0, 1000),
   QUEUE_WAIT_SECONDS: clampedInt(5, 0, 120),
   SSE_KEEPALIVE_SECONDS: clampedInt(15, 1, 60),
@@ -128,6 +130,8 @@ const envSchema = z.object({
   CHATGPT_BASE_URL: z.preprocess(emptyAsUnset, backendUrl.optional()),
   CHATGPT_RELAY: flag(true),
 });
+
+const DEFAULT_SPARE_THREADS_MAX = 16;
 
 /** Parse the environment once; every bad variable is reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
@@ -158,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     maxMessages: e.MAX_MESSAGES,
     maxTotalTextChars: e.MAX_TOTAL_TEXT_CHARS,
     maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+    // Unset: two full waves of requests, so a burst after a quiet spell finds threads whose connection is open.
+    spareThreads: e.SPARE_THREADS ?? Math.min(DEFAULT_SPARE_THREADS_MAX, 2 * e.MAX_CONCURRENT_REQUESTS),
     maxQueueLength: e.MAX_QUEUE_LENGTH,
     queueWaitMs: e.QUEUE_WAIT_SECONDS * 1000,
     keepAliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,

@@ -70,6 +70,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
           workDir: config.codexWorkDir,
           logger,
           clientVersion: pinned,
+          spareThreads: config.spareThreads,
           ...(hooks.wireTap ? { onWire: hooks.wireTap } : {}),
           ...(hooks.codexRpcTimeoutMs ? { rpcTimeoutMs: hooks.codexRpcTimeoutMs } : {}),
         });

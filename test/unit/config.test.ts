@@ -188,3 +188,14 @@ describe("ChatGPT backend settings", () => {
     assert.equal(load({ CHATGPT_RELAY: "off" }).chatgptRelay, false);
   });
 });
+
+describe("spare threads", () => {
+  test("SPARE_THREADS defaults to two waves of MAX_CONCURRENT_REQUESTS, at most 16, and is clamped to 0-64", () => {
+    assert.equal(load({}).spareThreads, 16);
+    assert.equal(load({ MAX_CONCURRENT_REQUESTS: "3" }).spareThreads, 6);
+    assert.equal(load({ MAX_CONCURRENT_REQUESTS: "64" }).spareThreads, 16);
+    assert.equal(load({ SPARE_THREADS: "0" }).spareThreads, 0);
+    assert.equal(load({ SPARE_THREADS: "500" }).spareThreads, 64);
+    assert.throws(() => load({ SPARE_THREADS: "many" }), /SPARE_THREADS: expected a whole number/);
+  });
+});
