@@ -33,6 +33,8 @@ const CONFIG_OVERRIDES = [
   "analytics.enabled=false",
   "feedback.enabled=false",
   'history.persistence="none"',
+  // A finished thread is unloaded when the adapter lets go of it, not kept ~60 s (about 1 MB each under load).
+  "thread_unload_delay_secs=0",
   // Keep the model's context to the client's conversation: no coding-agent boilerplate.
   "skills.include_instructions=false",
   "include_permissions_instructions=false",
