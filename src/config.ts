@@ -39,6 +39,10 @@ export interface Config {
   /** `previous_response_id` window of /v1/responses: how many responses, for how long. */
   readonly responsesStoreMax: number;
   readonly responsesStoreTtlMs: number;
+  /** Conversation continuity: idle Codex threads kept for their conversation's next turn (0: off). */
+  readonly maxWarmThreads: number;
+  /** How long a warm thread may sit idle before it is let go (0: continuity off). */
+  readonly warmThreadIdleMs: number;
   /** Where Codex's ChatGPT-backend calls go (ends in `/`); unset: the operator's config.toml, else chatgpt.com. */
   readonly chatgptBaseUrl: string | undefined;
   /** Put the loopback relay (src/chatgpt-relay/) between Codex and the ChatGPT backend. */
@@ -127,6 +131,8 @@ const envSchema = z.object({
   MAX_IMAGE_BYTES: clampedInt(1_000_000, 1024, 1_500_000),
   RESPONSES_STORE_MAX: clampedInt(100, 0, 10_000),
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
+  MAX_WARM_THREADS: clampedInt(32, 0, 256),
+  WARM_THREAD_IDLE_SECONDS: clampedInt(1800, 0, 86_400),
   CHATGPT_BASE_URL: z.preprocess(emptyAsUnset, backendUrl.optional()),
   CHATGPT_RELAY: flag(true),
 });
@@ -180,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     maxImageBytes: e.MAX_IMAGE_BYTES,
     responsesStoreMax: e.RESPONSES_STORE_MAX,
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
+    maxWarmThreads: e.MAX_WARM_THREADS,
+    warmThreadIdleMs: e.WARM_THREAD_IDLE_SECONDS * 1000,
     chatgptBaseUrl: e.CHATGPT_BASE_URL,
     chatgptRelay: e.CHATGPT_RELAY,
   });

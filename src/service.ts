@@ -71,6 +71,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
           logger,
           clientVersion: pinned,
           spareThreads: config.spareThreads,
+          warmThreads: { max: config.maxWarmThreads, idleMs: config.warmThreadIdleMs },
           ...(hooks.wireTap ? { onWire: hooks.wireTap } : {}),
           ...(hooks.codexRpcTimeoutMs ? { rpcTimeoutMs: hooks.codexRpcTimeoutMs } : {}),
         });

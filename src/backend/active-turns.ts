@@ -4,7 +4,9 @@ import { BackendError } from "./backend-error.ts";
 import { dynamicToolCallParams, turnStartResult, type RateLimitSnapshot } from "./app-server-protocol.ts";
 import { historyItems, turnInput } from "./history-items.ts";
 import type { JsonRpcClient } from "./jsonrpc-client.ts";
+import type { ThreadKeeper } from "./continuity.ts";
 import { CRASHED_MESSAGE, parseResult } from "./rpc-call.ts";
+import { addUsage } from "./token-usage.ts";
 import { applyTurnNotification } from "./turn-notifications.ts";
 import { TurnSink } from "./turn-sink.ts";
 import type { ChatEvent, ChatTurnRequest, PausedTurn, ToolCall } from "./types.ts";
@@ -18,6 +20,8 @@ export interface StartedThread {
 /** A turn on its thread, across the requests that consume it. */
 interface ActiveTurn extends StartedThread {
   readonly sink: TurnSink;
+  /** Decides whether the thread stays warm for the conversation's next turn (continuity.ts). */
+  readonly keeper: ThreadKeeper<StartedThread>;
   interruptSent?: boolean;
   ended?: boolean;
   /** A turn/start still unanswered; the turn is interrupted once its id is known. */
@@ -55,9 +59,14 @@ export class ActiveTurns {
   }
 
   /** Starts the request's turn on its thread (history injected first) and yields its first segment. */
-  async *run({ client, threadId }: StartedThread, request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
+  async *run({ client, threadId }: StartedThread, request: ChatTurnRequest, keeper: ThreadKeeper<StartedThread>): AsyncGenerator<ChatEvent> {
     const { signal } = request;
-    const turn: ActiveTurn = { client, threadId, sink: new TurnSink(request.tools.map((t) => t.name), (calls) => this.#paused(turn, calls)) };
+    const sink = new TurnSink(
+      request.tools.map((t) => t.name),
+      (calls) => this.#paused(turn, calls),
+      keeper.usedTokens,
+    );
+    const turn: ActiveTurn = { client, threadId, keeper, sink };
     turn.sink.onPause = request.onPause;
     for (const h of request.history) if (h.type === "tool_call") turn.sink.replayedCallIds.add(h.callId);
     this.#sinks.set(threadId, turn.sink);
@@ -143,11 +152,16 @@ export class ActiveTurns {
       sink.fail(signal.reason as Error);
     };
     signal.addEventListener("abort", onAbort, { once: true });
+    let completed = false;
     try {
       signal.throwIfAborted();
       await begin();
       try {
-        yield* sink.events;
+        for await (const event of sink.events) {
+          turn.keeper.seen(event);
+          yield event;
+        }
+        completed = !sink.paused;
       } catch (err) {
         // Codex already tried to refresh the login before failing the turn as unauthorized.
         if (err instanceof BackendError && err.kind === "unauthenticated") this.#o.onUnauthorized();
@@ -155,7 +169,7 @@ export class ActiveTurns {
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
-      if (!sink.paused) this.#endTurn(turn); // whenever the request ends before Codex ended the turn (abort, early 429, protocol error)
+      if (!sink.paused) this.#endTurn(turn, completed); // whenever the request ends before Codex ended the turn (abort, early 429, protocol error)
     }
   }
 
@@ -170,6 +184,7 @@ export class ActiveTurns {
       resume: (results, signal, onPause) => {
         if (!alive()) throw new BackendError("crashed", "the turn waiting for these tool results has ended");
         turn.sink.resume(onPause);
+        turn.keeper.resumed(results);
         return this.#segment(turn, signal, () => {
           turn.sink.gate.provide(results);
           return Promise.resolve();
@@ -188,12 +203,20 @@ export class ActiveTurns {
     this.#o.local(turn.client.request("turn/interrupt", { threadId: turn.threadId, turnId: sink.turnId }, this.#o.rpcTimeoutMs)).catch(() => undefined);
   }
 
-  /** Lets go of a turn for good: interrupted if still running, its tool requests refused, its thread unsubscribed. */
-  #endTurn(turn: ActiveTurn): void {
+  /**
+   * Lets go of a turn for good: its tool requests refused, and its thread either kept warm by
+   * the keeper (the turn completed) or interrupted if still running and unsubscribed.
+   */
+  #endTurn(turn: ActiveTurn, completed = false): void {
     if (turn.ended) return;
     turn.ended = true;
     turn.sink.gate.close();
     if (this.#sinks.get(turn.threadId) === turn.sink) this.#sinks.delete(turn.threadId);
+    const { sink } = turn;
+    // With client tools, usage is per upstream response, so no running total is carried over.
+    const total = sink.toolNames.size ? undefined : addUsage(sink.usedBefore, sink.usage);
+    if (completed && turn.keeper.completed({ client: turn.client, threadId: turn.threadId }, total)) return;
+    turn.keeper.abandoned();
     const cleanUp = () => {
       this.#interrupt(turn);
       void turn.client.request("thread/unsubscribe", { threadId: turn.threadId }, this.#o.rpcTimeoutMs).catch(() => undefined);

@@ -5,6 +5,7 @@ import { ActiveTurns, type StartedThread } from "./active-turns.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import { threadStartResult } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
+import { Continuity } from "./continuity.ts";
 import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS } from "./codex-hardening.ts";
 import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
 import { fetchModelList } from "./model-list.ts";
@@ -37,6 +38,8 @@ export interface AppServerBackendOptions {
   readonly readyWaitMs?: number;
   /** Ephemeral threads kept started ahead of requests (0 turns the pool off). */
   readonly spareThreads?: number;
+  /** Conversation continuity: idle threads kept for their conversation's next turn (either 0 turns it off). */
+  readonly warmThreads?: { readonly max: number; readonly idleMs: number };
   readonly now?: () => number;
   /** How long a call Codex answers locally may stay unanswered before the child counts as hung (default 30 s). */
   readonly rpcTimeoutMs?: number;
@@ -62,6 +65,8 @@ export class AppServerBackend implements Backend {
   /** The turns in progress, by thread (see active-turns.ts). */
   readonly #turns: ActiveTurns;
   readonly #rateLimits = new RateLimitTracker();
+  /** Warm threads that continue their conversation (see continuity.ts). */
+  readonly #continuity: Continuity<StartedThread>;
   #configuredModel: string | undefined;
   /** Sign-in, sign-out and the login as the adapter judges it (see account-manager.ts). */
   readonly #account: AccountManager;
@@ -86,6 +91,7 @@ export class AppServerBackend implements Backend {
       onChildExit: () => {
         this.#account.childExited();
         this.#threads.clear();
+        this.#continuity.childExited();
         this.#turns.failAll();
       },
       onReady: () => {
@@ -111,6 +117,12 @@ export class AppServerBackend implements Backend {
       rateLimits: () => this.#rateLimits.snapshot,
       onUnauthorized: () => this.#account.turnUnauthorized(),
     });
+    this.#continuity = new Continuity({
+      maxWarmThreads: options.warmThreads?.max ?? 0,
+      idleMs: options.warmThreads?.idleMs ?? 0,
+      letGo: (thread) => this.#unsubscribe(thread),
+    });
+    this.#account.onAccountChanged(() => this.#continuity.loginChanged());
     this.#threads = new ThreadPool({
       size: options.spareThreads ?? 2,
       isReady: () => this.#supervisor.connected,
@@ -133,7 +145,7 @@ export class AppServerBackend implements Backend {
   }
 
   runtime(): BackendRuntime {
-    return { pid: this.#supervisor.pid, restarts: this.#supervisor.restarts, activeTurns: this.#turns.size };
+    return { pid: this.#supervisor.pid, restarts: this.#supervisor.restarts, activeTurns: this.#turns.size, warmThreads: this.#continuity.stats() };
   }
 
   binaryVersion(): Promise<string> {
@@ -184,12 +196,19 @@ export class AppServerBackend implements Backend {
   async *chat(request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
     const { signal } = request;
     const ready = await this.#client(signal); // wait for a (re)starting child, up to readyWaitMs
-    // A thread that arrives after the request gave up is let go at once.
-    const unsubscribe = ({ client, threadId }: StartedThread) =>
-      void client.request("thread/unsubscribe", { threadId }, this.#rpcTimeoutMs).catch(() => undefined);
+    const plan = this.#continuity.plan(request);
+    if (plan.warm) {
+      yield* this.#turns.run(plan.warm, plan.request, plan.keeper);
+      return;
+    }
     // Client tools are fixed at thread/start, so such a turn gets a thread of its own, not a spare.
     const thread = request.tools.length ? this.#startThread(ready, request.tools) : rpc(this.#threads.take());
-    yield* this.#turns.run(await unlessAborted(thread, signal, unsubscribe), request);
+    // A thread that arrives after the request gave up is let go at once.
+    yield* this.#turns.run(await unlessAborted(thread, signal, (t) => this.#unsubscribe(t)), plan.request, plan.keeper);
+  }
+
+  #unsubscribe({ client, threadId }: StartedThread): void {
+    void client.request("thread/unsubscribe", { threadId }, this.#rpcTimeoutMs).catch(() => undefined);
   }
 
   /**

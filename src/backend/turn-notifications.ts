@@ -10,6 +10,7 @@ import {
   type RateLimitSnapshot,
 } from "./app-server-protocol.ts";
 import { mapTurnError, upstreamHttpStatus } from "./codex-error-map.ts";
+import { subtractUsage } from "./token-usage.ts";
 import type { TurnSink } from "./turn-sink.ts";
 
 /**
@@ -37,13 +38,7 @@ export function applyTurnNotification(
       const t = tokenUsageUpdated.parse(params).tokenUsage.total;
       // A turn with client tools spans requests: its usage is counted per upstream response instead.
       if (sink.toolNames.size) return undefined;
-      sink.usage = {
-        inputTokens: t.inputTokens,
-        cachedInputTokens: t.cachedInputTokens,
-        outputTokens: t.outputTokens,
-        reasoningOutputTokens: t.reasoningOutputTokens,
-        totalTokens: t.totalTokens,
-      };
+      sink.usage = subtractUsage(t, sink.usedBefore); // the thread's running total, less its earlier turns
       return undefined;
     }
     case "rawResponseItem/completed": {

@@ -1,5 +1,6 @@
 import { AsyncQueue } from "../core/async-queue.ts";
 import type { TurnError } from "./app-server-protocol.ts";
+import { addUsage } from "./token-usage.ts";
 import { ToolCallGate } from "./tool-call-gate.ts";
 import type { ChatEvent, PausedTurn, TokenUsage, ToolCall } from "./types.ts";
 
@@ -29,11 +30,14 @@ export class TurnSink {
   readonly gate = new ToolCallGate();
   /** The current segment's owner of a pause. */
   onPause: (turn: PausedTurn) => void = () => undefined;
+  /** The thread's token total before this turn (a continued thread): Codex reports running totals. */
+  readonly usedBefore: TokenUsage | undefined;
   readonly #makePaused: (calls: readonly ToolCall[]) => PausedTurn;
 
-  constructor(toolNames: readonly string[] = [], makePaused: (calls: readonly ToolCall[]) => PausedTurn = noPause) {
+  constructor(toolNames: readonly string[] = [], makePaused: (calls: readonly ToolCall[]) => PausedTurn = noPause, usedBefore?: TokenUsage) {
     this.toolNames = new Set(toolNames);
     this.#makePaused = makePaused;
+    this.usedBefore = usedBefore;
   }
 
   get finished(): boolean {
@@ -51,16 +55,7 @@ export class TurnSink {
   }
 
   addUsage(u: TokenUsage): void {
-    const p = this.usage;
-    this.usage = p
-      ? {
-          inputTokens: p.inputTokens + u.inputTokens,
-          cachedInputTokens: p.cachedInputTokens + u.cachedInputTokens,
-          outputTokens: p.outputTokens + u.outputTokens,
-          reasoningOutputTokens: p.reasoningOutputTokens + u.reasoningOutputTokens,
-          totalTokens: p.totalTokens + u.totalTokens,
-        }
-      : u;
+    this.usage = addUsage(this.usage, u);
   }
 
   /** Ends the segment on the step's tool calls; the turn stays open in Codex. */

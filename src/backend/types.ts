@@ -99,6 +99,22 @@ export interface BackendHealth {
   readonly problem: string | undefined;
 }
 
+/** Why a request that continues a conversation did not get a warm thread (see continuity.ts). */
+export const MISS_REASONS = ["no_match", "busy", "moved_on", "turn_failed", "evicted_idle", "evicted_full", "restarted", "login_changed"] as const;
+export type MissReason = (typeof MISS_REASONS)[number];
+
+/** Conversation continuity as the dashboard and /metrics show it. */
+export interface WarmThreadStats {
+  /** Idle threads kept for their conversation's next turn, and at most how many. */
+  readonly warm: number;
+  readonly max: number;
+  readonly idleSeconds: number;
+  /** Requests that continued a conversation on its warm thread. */
+  readonly hits: number;
+  /** Requests that continued a conversation on a fresh thread, by reason. */
+  readonly misses: Readonly<Record<MissReason, number>>;
+}
+
 /** Live figures for the dashboard and /metrics. */
 export interface BackendRuntime {
   /** The long-lived child's pid (app-server), undefined when none runs. */
@@ -107,6 +123,8 @@ export interface BackendRuntime {
   readonly restarts: number;
   /** Codex turns in flight right now. */
   readonly activeTurns: number;
+  /** Conversation continuity (app-server only). */
+  readonly warmThreads?: WarmThreadStats;
 }
 
 export interface AccountStatus {

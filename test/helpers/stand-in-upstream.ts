@@ -22,6 +22,8 @@ export interface ReceivedRequest {
     text?: { format?: { type?: string; name?: string; strict?: boolean; schema?: unknown } };
     instructions?: string;
     reasoning?: { effort?: string };
+    /** Codex sends its thread id: the upstream routes its prompt cache by it. */
+    prompt_cache_key?: string;
   };
 }
 

@@ -1,0 +1,47 @@
+import { assistantText, type TranscriptKeys } from "./transcript-keys.ts";
+import type { ChatEvent, ToolResult } from "./types.ts";
+
+/**
+ * Extends a request's transcript key with the turn's answer as the client receives it, so the
+ * client's next request, which repeats that answer, finds the thread: per segment the text
+ * (one assistant message), then the tool calls, then the results the client sent for them.
+ * Reasoning is left out: clients do not send it back. Text is hashed as it streams, never kept.
+ */
+export class TurnTranscript {
+  readonly #keys: TranscriptKeys;
+  #key: string;
+  #text = assistantText();
+
+  constructor(keys: TranscriptKeys, requestKey: string) {
+    this.#keys = keys;
+    this.#key = requestKey;
+  }
+
+  /** The key of everything the thread has seen so far (complete once the turn is done). */
+  get key(): string {
+    return this.#key;
+  }
+
+  seen(event: ChatEvent): void {
+    if (event.type === "text") {
+      if (event.delta) this.#text.empty = false;
+      this.#text.hash.update(event.delta);
+    } else if (event.type === "tool_calls") {
+      this.#endMessage();
+      for (const c of event.calls) this.#key = this.#keys.next(this.#key, { type: "tool_call", callId: c.callId, name: c.name, arguments: c.arguments });
+    } else if (event.type === "done") {
+      this.#endMessage();
+    }
+  }
+
+  /** The client's results for the calls the turn paused on, in the order its request lists them. */
+  resumed(results: readonly ToolResult[]): void {
+    for (const r of results) this.#key = this.#keys.next(this.#key, { type: "tool_result", callId: r.callId, output: r.output });
+  }
+
+  /** An empty answer is no message: the client's copy of it is dropped from its history too. */
+  #endMessage(): void {
+    if (!this.#text.empty) this.#key = this.#keys.nextDigest(this.#key, this.#text.hash.digest("hex"));
+    this.#text = assistantText();
+  }
+}
