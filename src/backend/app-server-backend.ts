@@ -3,7 +3,7 @@ import { unlessAborted } from "../core/unless-aborted.ts";
 import { AccountManager } from "./account-manager.ts";
 import { ActiveTurns, type StartedThread } from "./active-turns.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
-import { threadStartResult } from "./app-server-protocol.ts";
+import { threadLoadedList, threadStartResult } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
 import { Continuity } from "./continuity.ts";
 import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS } from "./codex-hardening.ts";
@@ -187,6 +187,12 @@ export class AppServerBackend implements Backend {
 
   onAccountChanged(listener: () => void): () => void {
     return this.#account.onAccountChanged(listener);
+  }
+
+  /** The threads Codex holds in memory right now (`thread/loaded/list`): warm, spare and running ones; for tests and the bench. */
+  async loadedThreadIds(): Promise<readonly string[]> {
+    const client = await this.#client();
+    return parseResult(threadLoadedList, await this.#local(client.request("thread/loaded/list", {}, this.#rpcTimeoutMs))).data;
   }
 
   async listModels(): Promise<readonly ModelInfo[]> {

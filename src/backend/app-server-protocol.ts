@@ -110,3 +110,6 @@ export const rawResponseCompleted = z.object({ ...turnScoped, usage: usageBreakd
 
 /** The server request `item/tool/call`: the model called a client (dynamic) tool. */
 export const dynamicToolCallParams = z.object({ threadId: z.string(), turnId: z.string(), callId: z.string(), tool: z.string() });
+
+/** `thread/loaded/list` (one page: no limit is asked for). */
+export const threadLoadedList = z.object({ data: z.array(z.string()) });

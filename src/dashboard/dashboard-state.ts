@@ -36,6 +36,8 @@ export async function dashboardState(d: DashboardStateDeps) {
       latency: telemetry.recent.latency(),
       errorsByCode: telemetry.recent.errorsByCode(),
     },
+    // Conversation continuity: warm threads and how requests matched them (null: the exec backend has none).
+    continuity: runtime.warmThreads ?? null,
     lastHour: telemetry.recent.lastHour(),
     events: telemetry.recent.events(),
     limits: {

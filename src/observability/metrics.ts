@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Backend } from "../backend/types.ts";
+import { MISS_REASONS, type Backend } from "../backend/types.ts";
 import type { Limiter } from "../core/limiter.ts";
 import type { RequestRecord } from "./request-record.ts";
 
@@ -65,6 +65,27 @@ export class Metrics {
     gauge("concurrency_limit", "MAX_CONCURRENT_REQUESTS.", () => sources.limiter.stats().capacity);
     gauge("active_turns", "Codex turns in flight.", () => sources.backend.runtime().activeTurns);
     gauge("ready", "1 when /healthz would answer 200.", () => (sources.ready() ? 1 : 0));
+    gauge("warm_threads", "Idle Codex threads kept for their conversation's next turn (conversation continuity).", () => sources.backend.runtime().warmThreads?.warm ?? 0);
+    new Counter({
+      name: `${PREFIX}continuity_hits_total`,
+      help: "Requests that continued their conversation on its warm Codex thread.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.backend.runtime().warmThreads?.hits ?? 0);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}continuity_misses_total`,
+      help: "Requests that continued a conversation on a fresh thread, by reason (no_match: no warm thread has seen this history).",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        const misses = sources.backend.runtime().warmThreads?.misses;
+        for (const reason of MISS_REASONS) this.inc({ reason }, misses?.[reason] ?? 0);
+      },
+    });
     new Counter({
       name: `${PREFIX}codex_restarts_total`,
       help: "How often the Codex child was replaced since the adapter started.",

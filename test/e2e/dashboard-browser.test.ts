@@ -51,6 +51,23 @@ test("a client's request appears in the events table without its content", { ski
   assert.ok(!text.includes("dashboard-prompt-marker") && !text.includes("dashboard-answer-marker"));
 });
 
+test("a conversation's second request shows as continued on its warm thread; a regenerate as a fresh thread, by reason", { skip }, async () => {
+  e2e.upstream.behave({ deltas: ["first answer"] });
+  const ask = async (messages: object[]) => {
+    const res = await fetch(`${e2e.baseURL}/chat/completions`, { method: "POST", headers: authHeaders(), body: JSON.stringify({ model: "codex-cli-default", messages }) });
+    assert.equal(res.status, 200);
+    await res.text();
+  };
+  const first = [{ role: "user", content: "continuity one" }, { role: "assistant", content: "first answer" }];
+  await ask(first.slice(0, 1));
+  await ask([...first, { role: "user", content: "continuity two" }]);
+  await ask([...first, { role: "user", content: "continuity two" }]); // the thread has moved on past this point
+  const card = page.locator("#continuity");
+  await card.filter({ hasText: /Continued on their thread\s*1/ }).waitFor({ timeout: 15_000 });
+  assert.match(await card.innerText(), /Warm threads\s+\d+ \/ 32/);
+  assert.match(await page.locator("#continuity-misses").innerText(), /moved on \(regenerate, branch\): 1/);
+});
+
 test("the probe runs with the key typed in, and the key stays out of storage and the URL", { skip }, async () => {
   e2e.upstream.behave({ deltas: ["pong"] });
   await page.locator("#probe").click();

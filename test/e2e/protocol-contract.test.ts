@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { AppServerBackend } from "../../src/backend/app-server-backend.ts";
 import { pinnedCodexVersion, resolveCodexBinary } from "../../src/backend/codex-binary.ts";
 import { authHeaders, startE2E, waitFor, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
 import { createWireContract } from "../helpers/protocol-contract.ts";
@@ -11,7 +12,8 @@ const chat = (e2e: E2E, body: object) =>
   fetch(`${e2e.baseURL}/chat/completions`, { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
 
 test("every message of a streaming and a plain chat, /v1/models and /healthz matches the pinned protocol schema", async () => {
-  const e2e = await startE2E();
+  // One warm thread at most: the second conversation's thread evicts the first's, so thread/unsubscribe is sent and checked too.
+  const e2e = await startE2E({ env: { MAX_WARM_THREADS: "1" } });
   try {
     await waitHealthy(e2e);
     assert.equal((await fetch(`${e2e.baseURL}/models`, { headers: authHeaders() })).status, 200);
@@ -28,11 +30,14 @@ test("every message of a streaming and a plain chat, /v1/models and /healthz mat
     const streamed = await chat(e2e, { stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] });
     assert.equal(streamed.status, 200);
     await streamed.text();
+    const backend = e2e.service.backend;
+    assert.ok(backend instanceof AppServerBackend);
+    assert.ok((await backend.loadedThreadIds()).length > 0);
 
     const { checked, methods, violations } = e2e.contract;
     assert.deepEqual(violations, []);
     assert.ok(checked.out > 0 && checked.in > 0, `checked ${checked.out} sent and ${checked.in} received`);
-    const adapterCalls = ["initialize", "initialized", "account/read", "model/list", "thread/start", "thread/inject_items", "turn/start", "thread/unsubscribe"];
+    const adapterCalls = ["initialize", "initialized", "account/read", "model/list", "thread/start", "thread/inject_items", "turn/start", "thread/unsubscribe", "thread/loaded/list"];
     const codexNotifications = ["item/agentMessage/delta", "thread/tokenUsage/updated", "turn/completed"];
     for (const m of adapterCalls) assert.ok(methods.has(`out ${m}`), `validated ${m}`);
     for (const m of codexNotifications) assert.ok(methods.has(`in ${m}`), `validated ${m}`);

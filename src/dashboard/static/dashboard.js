@@ -71,6 +71,33 @@ function renderLoad(s) {
   $("errors").replaceChildren(...(codes.length ? codes.map(([code, n]) => el("li", `${code}: ${n}`)) : [el("li", "none", "muted")]));
 }
 
+// Why a request that continued a conversation got a fresh thread (see the README's Conversation continuity).
+const MISS_LABELS = {
+  no_match: "no warm thread has seen this history (edited, trimmed, other)",
+  busy: "its thread was answering another request",
+  moved_on: "its thread had moved on (regenerate, branch)",
+  turn_failed: "its thread's last turn failed",
+  evicted_idle: "its thread was idle too long",
+  evicted_full: "its thread made room for another",
+  restarted: "Codex restarted",
+  login_changed: "the login changed",
+};
+
+function renderContinuity(s) {
+  const c = s.continuity;
+  const misses = c ? Object.entries(c.misses).filter(([, n]) => n > 0) : [];
+  fillList($("continuity"), !c
+    ? [["Continuity", "not available with this backend"]]
+    : c.max === 0
+      ? [["Continuity", "off (MAX_WARM_THREADS or WARM_THREAD_IDLE_SECONDS is 0)"]]
+      : [
+          ["Warm threads", `${c.warm} / ${c.max} (idle limit ${c.idleSeconds} s)`],
+          ["Continued on their thread", c.hits],
+          ["Continued on a fresh thread", misses.reduce((n, [, v]) => n + v, 0)],
+        ]);
+  $("continuity-misses").replaceChildren(...(misses.length ? misses.map(([reason, n]) => el("li", `${MISS_LABELS[reason] ?? reason}: ${n}`)) : [el("li", "none", "muted")]));
+}
+
 const SVG = "http://www.w3.org/2000/svg";
 function svg(tag, attrs) {
   const node = document.createElementNS(SVG, tag);
@@ -156,6 +183,7 @@ async function refresh() {
     renderHealth(s);
     renderAccount(s);
     renderLoad(s);
+    renderContinuity(s);
     renderChart(s.lastHour);
     renderEvents(s.events);
     renderLimits(s);
