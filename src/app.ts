@@ -120,7 +120,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
   const auth = bearerAuth(deps.apiKey);
   for (const path of API_PATHS) api.use(path, auth);
-  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
+  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), deps.config.commands.login));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
 

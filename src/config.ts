@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEPLOYMENTS, operatorCommands, type OperatorCommands } from "./operator-commands.ts";
 
 /** Parsed, clamped, frozen configuration. Only this module reads the environment. */
 export interface Config {
@@ -37,6 +38,8 @@ export interface Config {
   /** `previous_response_id` window of /v1/responses: how many responses, for how long. */
   readonly responsesStoreMax: number;
   readonly responsesStoreTtlMs: number;
+  /** The sign-in commands hints name: npm's in a checkout, the compose service's in the image (DEPLOYMENT=docker). */
+  readonly commands: OperatorCommands;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -114,6 +117,7 @@ const envSchema = z.object({
   MAX_IMAGE_BYTES: clampedInt(1_000_000, 1024, 1_500_000),
   RESPONSES_STORE_MAX: clampedInt(100, 0, 10_000),
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
+  DEPLOYMENT: choice(DEPLOYMENTS, "local"),
 });
 
 /** Parse the environment once; every bad variable is reported together. */
@@ -161,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     maxImageBytes: e.MAX_IMAGE_BYTES,
     responsesStoreMax: e.RESPONSES_STORE_MAX,
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
+    commands: Object.freeze(operatorCommands(e.DEPLOYMENT)),
   });
 }
 

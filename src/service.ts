@@ -53,13 +53,20 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   const pinned = pinnedCodexVersion();
   const backend: Backend =
     config.backend === "exec"
-      ? new ExecBackend({ bin, env, workDir: config.codexWorkDir, instructionsFile: path.join(config.dataDir, "exec-instructions.md") })
+      ? new ExecBackend({
+          bin,
+          env,
+          workDir: config.codexWorkDir,
+          instructionsFile: path.join(config.dataDir, "exec-instructions.md"),
+          commands: config.commands,
+        })
       : new AppServerBackend({
           bin,
           env,
           workDir: config.codexWorkDir,
           logger,
           clientVersion: pinned,
+          loginCommand: config.commands.login,
           ...(hooks.wireTap ? { onWire: hooks.wireTap } : {}),
           ...(hooks.codexRpcTimeoutMs ? { rpcTimeoutMs: hooks.codexRpcTimeoutMs } : {}),
         });

@@ -28,6 +28,8 @@ export interface AccountManagerOptions {
   readonly recycle: (reason: string) => void;
   /** The last rate-limit snapshot Codex pushed (`account/rateLimits/updated`). */
   readonly lastRateLimits: () => RateLimitSnapshot | undefined;
+  /** The sign-in command the login problems name (Config.commands.login). */
+  readonly loginCommand: string;
 }
 
 /** account/read asks the ChatGPT backend about workspaces and fails (or hangs) offline. */
@@ -157,7 +159,7 @@ export class AccountManager {
     file = this.#fingerprint();
     this.#view = view;
     if (view.authMode === "chatgpt") this.#hadChatgpt = true;
-    const status = describeView(view, {
+    const status = describeView(view, this.#o.loginCommand, {
       fileRemoved: file === null,
       rejected: this.#rejected !== undefined,
       ended: this.#hadChatgpt && view.authMode === null,

@@ -49,6 +49,7 @@ function harness(answers: Record<string, (params: unknown) => Answer>) {
       manager.childReady(); // the "new child" loads the file at once
     },
     lastRateLimits: () => undefined,
+    loginCommand: "npm run login",
   });
   const notify = (method: string, params: unknown) => fromCodex.write(`${JSON.stringify({ method, params })}\n`);
   return {
