@@ -10,14 +10,18 @@ const SIGN_IN_WAIT_MS = 90_000;
 
 const url = (fixture: HostFixture, route: string) => `http://127.0.0.1:${fixture.port}${route}`;
 
-/** /healthz answers 503 once the adapter has judged the empty CODEX_HOME (its "not ready" log line). */
+/**
+ * /healthz answers 503 once the adapter has judged the empty CODEX_HOME. The adapter logs a change
+ * of readiness when it is asked, so /healthz is polled until the log says "not signed in".
+ */
 export async function unavailableBeforeSignIn(fixture: HostFixture, container: string): Promise<string> {
-  const line = await waitFor("a first readiness check in the log", SIGN_IN_WAIT_MS, async () =>
-    (await logLines(container)).find((l) => l.includes('"not ready"') && l.includes("not signed in")),
-  );
-  const res = await fetch(url(fixture, "/healthz"));
-  const body = await res.text();
-  if (res.status !== 503) throw new Error(`expected 503 before sign-in, got ${res.status} ${body}`);
+  const { status, body, line } = await waitFor("a 503 and the login judged in the log", SIGN_IN_WAIT_MS, async () => {
+    const res = await fetch(url(fixture, "/healthz"));
+    const body = await res.text();
+    const line = (await logLines(container)).find((l) => l.includes('"not ready"') && l.includes("not signed in"));
+    return line ? { status: res.status, body, line } : undefined;
+  });
+  if (status !== 503) throw new Error(`expected 503 before sign-in, got ${status} ${body}`);
   return `503 ${body}; the log says ${JSON.stringify((JSON.parse(line) as { problem?: string }).problem)}`;
 }
 

@@ -7,21 +7,24 @@ import type { HostFixture } from "./host-fixture.ts";
 
 /** Checks of the running container as the engine and its /proc show it. Each returns a detail or throws why it failed. */
 
-/** No process in the container is root, holds a capability, or may gain privileges. */
+/** No process in the container is root, holds or could regain a capability (bounding set empty), or may gain privileges. */
 export async function noPrivilegedProcess(container: string): Promise<string> {
   const rows = (await docker("top", container, "-eo", "uid,pid,comm")).split("\n").slice(1).map((r) => r.trim().split(/\s+/));
   const root = rows.filter(([uid]) => uid === "0");
   if (!rows.length || root.length) throw new Error(`docker top shows ${root.length} of ${rows.length} processes as root: ${root.map((r) => r[2]).join(", ")}`);
-  const status = await docker("exec", container, "sh", "-c", "grep -H -E '^(Name|Uid|CapEff|NoNewPrivs):' /proc/[0-9]*/status");
+  const status = await docker("exec", container, "sh", "-c", "grep -H -E '^(Name|Uid|CapEff|CapBnd|NoNewPrivs):' /proc/[0-9]*/status");
   const byPid = new Map<string, Record<string, string>>();
   for (const line of status.split("\n")) {
     const match = /^\/proc\/(\d+)\/status:(\w+):\s*(.*)$/.exec(line);
     if (!match?.[1] || !match[2]) continue;
     byPid.set(match[1], { ...byPid.get(match[1]), [match[2]]: (match[3] ?? "").trim() });
   }
-  const bad = [...byPid.values()].filter((p) => p.Uid?.split(/\s+/).includes("0") || !/^0+$/.test(p.CapEff ?? "") || p.NoNewPrivs !== "1");
-  if (bad.length) throw new Error(`inside, ${bad.map((p) => `${p.Name} (Uid ${p.Uid}, CapEff ${p.CapEff}, NoNewPrivs ${p.NoNewPrivs})`).join("; ")}`);
-  return `${rows.length} processes (${rows.map((r) => r[2]).join(", ")}) as uid ${[...new Set(rows.map((r) => r[0]))].join(",")}; inside, none has a capability and all have NoNewPrivs`;
+  const none = (caps: string | undefined) => /^0+$/.test(caps ?? "");
+  const bad = [...byPid.values()].filter((p) => p.Uid?.split(/\s+/).includes("0") || !none(p.CapEff) || !none(p.CapBnd) || p.NoNewPrivs !== "1");
+  if (bad.length) {
+    throw new Error(`inside, ${bad.map((p) => `${p.Name} (Uid ${p.Uid}, CapEff ${p.CapEff}, CapBnd ${p.CapBnd}, NoNewPrivs ${p.NoNewPrivs})`).join("; ")}`);
+  }
+  return `${rows.length} processes (${rows.map((r) => r[2]).join(", ")}) as uid ${[...new Set(rows.map((r) => r[0]))].join(",")}; inside, no capability (effective or bounding) and NoNewPrivs everywhere`;
 }
 
 /** The root filesystem refuses writes and /tmp refuses to execute what is written there. */
