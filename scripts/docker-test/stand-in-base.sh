@@ -6,6 +6,7 @@
 # The image carries LABEL RECIPE_LABEL so a later run can tell its own stand-in from a real image.
 set -euo pipefail
 tag="$1" node_version="$2" npm_version="$3" recipe="$4"
+command -v debootstrap >/dev/null || { echo "debootstrap is not installed (apt-get install debootstrap)" >&2; exit 1; }
 
 work="$(mktemp -d /tmp/ccp-stand-in-base.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
