@@ -42,9 +42,13 @@ const serviceSchema = z.strictObject({
 
 export type ComposeRunService = z.infer<typeof serviceSchema>;
 
-/** The single service of a compose file; every problem with its shape is an error naming the key. */
 export function readComposeService(file: string): { name: string; service: ComposeRunService } {
-  const doc = z.looseObject({ services: z.record(z.string(), z.unknown()) }).parse(parse(readFileSync(file, "utf8")));
+  return parseComposeService(readFileSync(file, "utf8"), file);
+}
+
+/** The single service of a compose file's text; every problem with its shape is an error naming the key. */
+export function parseComposeService(text: string, file: string): { name: string; service: ComposeRunService } {
+  const doc = z.looseObject({ services: z.record(z.string(), z.unknown()) }).parse(parse(text));
   const entries = Object.entries(doc.services);
   const [first] = entries;
   if (entries.length !== 1 || !first) throw new Error(`${file}: expected exactly one service, found ${entries.length}`);
