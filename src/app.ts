@@ -128,7 +128,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     await next();
     for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), deps.clock.nowSeconds()))) c.res.headers.set(name, value);
   });
-  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
+  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), deps.config.commands.login));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
   api.route("/", usageRoutes(new AccountCache(deps.backend)));

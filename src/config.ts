@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEPLOYMENTS, operatorCommands, type OperatorCommands } from "./operator-commands.ts";
 
 /** Parsed, clamped, frozen configuration. Only this module reads the environment. */
 export interface Config {
@@ -43,6 +44,8 @@ export interface Config {
   readonly chatgptBaseUrl: string | undefined;
   /** Put the loopback relay (src/chatgpt-relay/) between Codex and the ChatGPT backend. */
   readonly chatgptRelay: boolean;
+  /** The sign-in commands hints name: npm's in a checkout, the compose service's in the image (DEPLOYMENT=docker). */
+  readonly commands: OperatorCommands;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -129,6 +132,7 @@ const envSchema = z.object({
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
   CHATGPT_BASE_URL: z.preprocess(emptyAsUnset, backendUrl.optional()),
   CHATGPT_RELAY: flag(true),
+  DEPLOYMENT: choice(DEPLOYMENTS, "local"),
 });
 
 const DEFAULT_SPARE_THREADS_MAX = 16;
@@ -182,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
     chatgptBaseUrl: e.CHATGPT_BASE_URL,
     chatgptRelay: e.CHATGPT_RELAY,
+    commands: Object.freeze(operatorCommands(e.DEPLOYMENT)),
   });
 }
 

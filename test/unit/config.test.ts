@@ -45,10 +45,19 @@ describe("config defaults", () => {
     assert.equal(loadConfig({ DATA_DIR: "/var/x" }, "/srv/app").codexHome, "/var/x/codex-home");
   });
 
+  test("DEPLOYMENT chooses the sign-in commands the hints name: npm's by default, the compose service's in the image", () => {
+    assert.deepEqual(loadConfig({}).commands, { login: "npm run login", status: "npm run login:status", logout: "npm run logout" });
+    const image = loadConfig({ DEPLOYMENT: "docker" }).commands;
+    assert.equal(image.login, "docker compose run --rm codex-cli-provider node --import tsx src/cli.ts login");
+    assert.equal(image.status, "docker compose run --rm codex-cli-provider node --import tsx src/cli.ts status");
+    assert.match(configError({ DEPLOYMENT: "kubernetes" }).message, /DEPLOYMENT/);
+  });
+
   test("the config is frozen", () => {
     const c = load();
     assert.ok(Object.isFrozen(c));
     assert.ok(Object.isFrozen(c.corsAllowedOrigins));
+    assert.ok(Object.isFrozen(c.commands));
   });
 });
 
