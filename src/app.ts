@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { cors } from "hono/cors";
 import type { Backend } from "./backend/types.ts";
 import type { Config } from "./config.ts";
@@ -24,6 +25,8 @@ import { ModelCatalog } from "./openai/model-catalog.ts";
 import { ResponseStore } from "./openai/response-store.ts";
 import { WaitingTurns } from "./openai/waiting-turns.ts";
 import { responsesRoutes } from "./http/routes/responses.ts";
+import { messagesRoutes } from "./http/routes/messages.ts";
+import { anthropicError } from "./anthropic/anthropic-error.ts";
 
 /** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
 export interface ReadinessProbe {
@@ -53,6 +56,9 @@ export interface AppDeps {
 
 /** The API's paths, served under /v1 and without it; all of them need the bearer key. */
 const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*"];
+/** The Anthropic Messages API: same key (also as `x-api-key`), errors in Anthropic's shape. */
+const MESSAGES_PATHS = ["/messages", "/messages/*"];
+const isMessagesPath = (path: string) => /^(\/v1)?\/messages(\/|$)/.test(path);
 
 /** How many finished requests the dashboard lists. */
 const RECENT_EVENTS = 200;
@@ -78,7 +84,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const { config } = input;
   const deps: AppDeps = {
     ...input,
-    catalog: input.catalog ?? new ModelCatalog(input.backend, config.upstreamModel),
+    catalog: input.catalog ?? new ModelCatalog(input.backend, config),
     telemetry: input.telemetry ?? createTelemetry(input),
     waitingTurns: input.waitingTurns ?? new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs }),
     responseStore: input.responseStore ?? new ResponseStore({ max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs }),
@@ -108,7 +114,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
       maxAge: 600,
     });
     // API paths only: the dashboard stays same-origin whatever clients are allowed.
-    for (const path of ["/v1/*", ...API_PATHS]) app.use(path, apiCors);
+    for (const path of ["/v1/*", ...API_PATHS, ...MESSAGES_PATHS]) app.use(path, apiCors);
   }
   // After the trace and CORS: a refused request is logged, counted and readable by a browser client.
   app.use("*", async (c, next) => {
@@ -120,9 +126,12 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
   const auth = bearerAuth(deps.apiKey);
   for (const path of API_PATHS) api.use(path, auth);
+  const messagesAuth = bearerAuth(deps.apiKey, true);
+  for (const path of MESSAGES_PATHS) api.use(path, messagesAuth);
   api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
+  api.route("/", messagesRoutes(deps));
 
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));
@@ -138,7 +147,10 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     if (!(err instanceof ApiError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');
     if (apiError.retryAfterSeconds !== undefined) c.header("Retry-After", String(apiError.retryAfterSeconds));
-    return c.json(apiError.toBody(), apiError.status);
+    if (!isMessagesPath(c.req.path)) return c.json(apiError.toBody(), apiError.status);
+    const { status, body } = anthropicError(apiError, c.get("trace").id);
+    c.header("Content-Type", "application/json");
+    return c.body(JSON.stringify(body), status as ContentfulStatusCode); // 529 is Anthropic's own
   };
   // Answered, not thrown: a throw here would skip the request middleware's bookkeeping.
   app.notFound((c) => errorResponse(new NotFoundError("Unknown route. The API is served under /v1 (e.g. POST /v1/chat/completions)."), c));

@@ -37,6 +37,17 @@ export interface Config {
   /** `previous_response_id` window of /v1/responses: how many responses, for how long. */
   readonly responsesStoreMax: number;
   readonly responsesStoreTtlMs: number;
+  /** Requested model ids (or prefixes) answered by another model, optionally at an effort (`MODEL_ALIASES`). */
+  readonly modelAliases: readonly ModelAlias[];
+}
+
+export interface ModelAlias {
+  /** The id, or with `prefix` the start of ids, this alias answers. */
+  readonly match: string;
+  readonly prefix: boolean;
+  /** A catalog model id, or `codex-cli-default`. */
+  readonly model: string;
+  readonly effort: string | undefined;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -84,6 +95,20 @@ const flag = (fallback: boolean) =>
     )
     .transform((v) => (v === undefined ? fallback : ["true", "1", "yes", "on"].includes(v)));
 
+/** `pattern=model[:effort]` pairs separated by commas; a pattern ending in `*` is a prefix. */
+const modelAliases = optionalText.transform((v, ctx): ModelAlias[] => {
+  const aliases: ModelAlias[] = [];
+  for (const entry of (v ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
+    const match = /^([^=\s*]+)(\*?)\s*=\s*([^:=\s]+)(?::([a-z]+))?$/.exec(entry);
+    if (!match?.[1] || !match[3]) {
+      ctx.addIssue({ code: "custom", message: `'${entry}' is not pattern=model or pattern=model:effort (a pattern may end in *)` });
+      continue;
+    }
+    aliases.push({ match: match[1], prefix: match[2] === "*", model: match[3], effort: match[4] });
+  }
+  return aliases;
+});
+
 const envSchema = z.object({
   HOST: optionalText.transform((v) => v ?? "127.0.0.1"),
   PORT: clampedInt(8320, 0, 65535),
@@ -114,6 +139,7 @@ const envSchema = z.object({
   MAX_IMAGE_BYTES: clampedInt(1_000_000, 1024, 1_500_000),
   RESPONSES_STORE_MAX: clampedInt(100, 0, 10_000),
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
+  MODEL_ALIASES: modelAliases,
 });
 
 /** Parse the environment once; every bad variable is reported together. */
@@ -161,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     maxImageBytes: e.MAX_IMAGE_BYTES,
     responsesStoreMax: e.RESPONSES_STORE_MAX,
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
+    modelAliases: Object.freeze(e.MODEL_ALIASES.map((a) => Object.freeze(a))),
   });
 }
 

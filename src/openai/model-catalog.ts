@@ -1,20 +1,33 @@
 import type { Backend, ModelInfo } from "../backend/types.ts";
+import type { ModelAlias } from "../config.ts";
 
 /** The alias every client can use; it means "Codex's configured default model". */
 export const DEFAULT_MODEL_ALIAS = "codex-cli-default";
 
 const TTL_MS = 5 * 60_000;
 
+/** Anthropic clients (Claude Code) ask for these; unless an alias says otherwise, Codex's default answers them. */
+const CLAUDE_PREFIX = "claude-";
+
+/** The model that answers a requested id and the effort the id itself asks for. */
+export interface ResolvedModel {
+  /** Upstream model id, or undefined for the operator's choice or Codex's default. */
+  readonly model: string | undefined;
+  readonly effort: string | undefined;
+}
+
 /** A short-lived cache of Codex's model catalog, used to resolve aliases and reasoning efforts. */
 export class ModelCatalog {
   readonly #backend: Backend;
   readonly #upstreamModel: string | undefined;
+  readonly #aliases: readonly ModelAlias[];
   #cached: { at: number; models: readonly ModelInfo[] } | undefined;
   #loading: Promise<readonly ModelInfo[]> | undefined;
 
-  constructor(backend: Backend, upstreamModel: string | undefined) {
+  constructor(backend: Backend, settings: { upstreamModel: string | undefined; modelAliases: readonly ModelAlias[] }) {
     this.#backend = backend;
-    this.#upstreamModel = upstreamModel;
+    this.#upstreamModel = settings.upstreamModel;
+    this.#aliases = settings.modelAliases;
   }
 
   /** The catalog, cached for a few minutes; concurrent callers share one in-flight read. */
@@ -31,10 +44,22 @@ export class ModelCatalog {
     return this.#loading;
   }
 
-  /** The upstream model id for a requested id: the alias (or no model) maps to the operator's choice or Codex's default. */
-  upstreamId(requested: string | undefined): string | undefined {
-    if (!requested || requested === DEFAULT_MODEL_ALIAS) return this.#upstreamModel;
-    return requested;
+  /**
+   * The model for a requested id: a `MODEL_ALIASES` entry (an exact id before the longest
+   * prefix), else `codex-cli-default`, no model or a `claude-*` id mean the operator's choice
+   * or Codex's default; any other id is passed on.
+   */
+  resolve(requested: string | undefined): ResolvedModel {
+    const alias = requested ? this.#alias(requested) : undefined;
+    const id = alias?.model ?? requested;
+    const model = !id || id === DEFAULT_MODEL_ALIAS || (!alias && id.startsWith(CLAUDE_PREFIX)) ? this.#upstreamModel : id;
+    return { model, effort: alias?.effort };
+  }
+
+  #alias(requested: string): ModelAlias | undefined {
+    const exact = this.#aliases.find((a) => !a.prefix && a.match === requested);
+    const prefixes = this.#aliases.filter((a) => a.prefix && requested.startsWith(a.match));
+    return exact ?? prefixes.sort((a, b) => b.match.length - a.match.length)[0];
   }
 
   /**
