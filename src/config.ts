@@ -121,9 +121,12 @@ const envSchema = z.object({
   PROXY_API_KEY_FILE: optionalText,
   CODEX_UPSTREAM_MODEL: optionalText,
   CODEX_REQUEST_TIMEOUT_SECONDS: clampedInt(180, 5, 900),
-  MAX_REQUEST_BODY_BYTES: clampedInt(262_144, 1024, 2_000_000),
-  MAX_MESSAGES: clampedInt(32, 1, 128),
-  MAX_TOTAL_TEXT_CHARS: clampedInt(80_000, 1, 500_000),
+  // Sized for agents: a few photos as data URLs plus a conversation as long as the largest
+  // context window in Codex's catalog (500,000 tokens, about 4 characters each); the model's
+  // own window is the real limit, and Codex reports it (context_length_exceeded).
+  MAX_REQUEST_BODY_BYTES: clampedInt(25_000_000, 1024, 100_000_000),
+  MAX_MESSAGES: clampedInt(10_000, 1, 100_000),
+  MAX_TOTAL_TEXT_CHARS: clampedInt(2_000_000, 1, 8_000_000),
   MAX_CONCURRENT_REQUESTS: clampedInt(8, 1, 64),
   MAX_QUEUE_LENGTH: clampedInt(32, 0, 1000),
   QUEUE_WAIT_SECONDS: clampedInt(5, 0, 120),
@@ -136,7 +139,7 @@ const envSchema = z.object({
   METRICS_PUBLIC: flag(false),
   MAX_WAITING_TOOL_TURNS: clampedInt(16, 0, 256),
   TOOL_TURN_WAIT_SECONDS: clampedInt(120, 5, 1800),
-  MAX_IMAGE_BYTES: clampedInt(1_000_000, 1024, 1_500_000),
+  MAX_IMAGE_BYTES: clampedInt(5_000_000, 1024, 20_000_000),
   RESPONSES_STORE_MAX: clampedInt(100, 0, 10_000),
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
   MODEL_ALIASES: modelAliases,
