@@ -128,7 +128,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   for (const path of API_PATHS) api.use(path, auth);
   const messagesAuth = bearerAuth(deps.apiKey, true);
   for (const path of MESSAGES_PATHS) api.use(path, messagesAuth);
-  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
+  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), config.modelsListEfforts));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
   api.route("/", messagesRoutes(deps));

@@ -39,6 +39,8 @@ export interface Config {
   readonly responsesStoreTtlMs: number;
   /** Requested model ids (or prefixes) answered by another model, optionally at an effort (`MODEL_ALIASES`). */
   readonly modelAliases: readonly ModelAlias[];
+  /** /v1/models also lists `<model>-<effort>` for every effort the catalog lists (`MODELS_LIST_EFFORTS`). */
+  readonly modelsListEfforts: boolean;
 }
 
 export interface ModelAlias {
@@ -143,6 +145,7 @@ const envSchema = z.object({
   RESPONSES_STORE_MAX: clampedInt(100, 0, 10_000),
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
   MODEL_ALIASES: modelAliases,
+  MODELS_LIST_EFFORTS: flag(false),
 });
 
 /** Parse the environment once; every bad variable is reported together. */
@@ -191,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     responsesStoreMax: e.RESPONSES_STORE_MAX,
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
     modelAliases: Object.freeze(e.MODEL_ALIASES.map((a) => Object.freeze(a))),
+    modelsListEfforts: e.MODELS_LIST_EFFORTS,
   });
 }
 

@@ -14,7 +14,7 @@ export async function resolveTarget(
 ): Promise<TurnTarget> {
   const problem = await deps.readiness.requestProblem();
   if (problem) throw new UnavailableError(problem.message, { code: problem.code, retryAfterSeconds: 30 });
-  const { model, effort } = deps.catalog.resolve(requested.model);
+  const { model, effort } = await deps.catalog.resolve(requested.model);
   if (requested.hasImages && !(await deps.catalog.acceptsImages(model))) {
     throw new InvalidRequestError(
       `The model ${requested.model ?? DEFAULT_MODEL_ALIAS} does not list image input in Codex's catalog; send text only or pick a model that reads images (see GET /v1/models).`,

@@ -46,14 +46,37 @@ export class ModelCatalog {
 
   /**
    * The model for a requested id: a `MODEL_ALIASES` entry (an exact id before the longest
-   * prefix), else `codex-cli-default`, no model or a `claude-*` id mean the operator's choice
-   * or Codex's default; any other id is passed on.
+   * prefix); else a catalog id with an effort appended (`gpt-5.5-high`, `codex-cli-default-low`)
+   * when the catalog lists that effort for that model; else `codex-cli-default`, no model or a
+   * `claude-*` id mean the operator's choice or Codex's default; any other id is passed on.
    */
-  resolve(requested: string | undefined): ResolvedModel {
+  async resolve(requested: string | undefined): Promise<ResolvedModel> {
     const alias = requested ? this.#alias(requested) : undefined;
-    const id = alias?.model ?? requested;
-    const model = !id || id === DEFAULT_MODEL_ALIAS || (!alias && id.startsWith(CLAUDE_PREFIX)) ? this.#upstreamModel : id;
-    return { model, effort: alias?.effort };
+    if (alias) return { model: this.#upstream(alias.model), effort: alias.effort };
+    if (!requested) return { model: this.#upstreamModel, effort: undefined };
+    const variant = await this.#effortVariant(requested);
+    if (variant) return variant;
+    return { model: requested.startsWith(CLAUDE_PREFIX) ? this.#upstreamModel : this.#upstream(requested), effort: undefined };
+  }
+
+  /** `<model>-<effort>` for an effort the catalog lists for that model; a catalog id that merely ends so is itself. */
+  async #effortVariant(requested: string): Promise<ResolvedModel | undefined> {
+    const cut = requested.lastIndexOf("-");
+    if (cut <= 0) return undefined;
+    const [base, effort] = [requested.slice(0, cut), requested.slice(cut + 1)];
+    const models = await this.models().catch(() => []);
+    if (models.some((m) => m.id === requested)) return undefined;
+    const model = this.#upstream(base);
+    return (await this.entry(model))?.reasoningEfforts.includes(effort) ? { model, effort } : undefined;
+  }
+
+  /** What `codex-cli-default` means: the operator's model, or undefined for Codex's default. */
+  defaultUpstream(): string | undefined {
+    return this.#upstreamModel;
+  }
+
+  #upstream(id: string): string | undefined {
+    return id === DEFAULT_MODEL_ALIAS ? this.#upstreamModel : id;
   }
 
   #alias(requested: string): ModelAlias | undefined {
@@ -69,7 +92,7 @@ export class ModelCatalog {
    */
   async effortFor(upstreamId: string | undefined, requested: string | undefined): Promise<string | undefined> {
     if (!requested) return undefined;
-    const model = await this.#entry(upstreamId);
+    const model = await this.entry(upstreamId);
     const efforts = model?.reasoningEfforts ?? [];
     if (efforts.includes(requested)) return requested;
     if (requested === "none" || requested === "minimal") return efforts[0];
@@ -78,11 +101,11 @@ export class ModelCatalog {
 
   /** Whether the model that will answer lists image input in the catalog (unknown models do not). */
   async acceptsImages(upstreamId: string | undefined): Promise<boolean> {
-    return (await this.#entry(upstreamId))?.inputModalities.includes("image") ?? false;
+    return (await this.entry(upstreamId))?.inputModalities.includes("image") ?? false;
   }
 
   /** The catalog entry of the model that will answer, when the catalog can be read and lists it. */
-  async #entry(upstreamId: string | undefined): Promise<ModelInfo | undefined> {
+  async entry(upstreamId: string | undefined): Promise<ModelInfo | undefined> {
     let models: readonly ModelInfo[];
     try {
       models = await this.models();

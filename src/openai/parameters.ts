@@ -15,7 +15,7 @@ const present = (v: unknown) => v !== undefined && v !== null;
 const IGNORED_SAMPLING = "accepted, no effect: Codex does not expose it";
 
 export const CHAT_PARAMETERS: readonly ParameterRule[] = [
-  { param: "model", support: "honoured", note: "`codex-cli-default` or a Codex model id" },
+  { param: "model", support: "honoured", note: "`codex-cli-default` or a Codex model id, optionally `-<effort>` (e.g. `gpt-5.5-high`)" },
   { param: "messages", support: "honoured", note: "roles system, developer, user, assistant (with `tool_calls`), tool, function" },
   { param: "messages[].content `image_url` (data: URL)", support: "honoured", note: "png, jpeg, gif, webp; user messages; models whose catalog lists image input" },
   { param: "messages[].content `image_url` (http/https URL)", support: "rejected", note: "400 `unsupported_image_url`: send images inline" },
