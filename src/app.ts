@@ -109,7 +109,8 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   if (config.corsAllowedOrigins.length) {
     const apiCors = cors({
       origin: [...config.corsAllowedOrigins],
-      allowHeaders: ["Authorization", "Content-Type"],
+      // The Anthropic SDK in a browser sends its key and version headers too.
+      allowHeaders: ["Authorization", "Content-Type", "x-api-key", "anthropic-version", "anthropic-beta", "anthropic-dangerous-direct-browser-access"],
       exposeHeaders: ["Retry-After", "X-Request-Id"],
       maxAge: 600,
     });
@@ -147,7 +148,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     if (!(err instanceof ApiError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');
     if (apiError.retryAfterSeconds !== undefined) c.header("Retry-After", String(apiError.retryAfterSeconds));
-    if (!isMessagesPath(c.req.path)) return c.json(apiError.toBody(), apiError.status);
+    if (!isMessagesPath(normalizedPath(c.req.raw))) return c.json(apiError.toBody(), apiError.status);
     const { status, body } = anthropicError(apiError, c.get("trace").id);
     c.header("Content-Type", "application/json");
     return c.body(JSON.stringify(body), status as ContentfulStatusCode); // 529 is Anthropic's own

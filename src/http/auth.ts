@@ -19,7 +19,8 @@ export function bearerAuth(key: string, acceptApiKeyHeader = false): MiddlewareH
       return next();
     }
     if (!match?.[1]) {
-      throw new AuthenticationError("Missing bearer token: send 'Authorization: Bearer <key>' (the key is in data/secrets/proxy_api_key).");
+      const how = acceptApiKeyHeader ? "'Authorization: Bearer <key>' or 'x-api-key: <key>'" : "'Authorization: Bearer <key>'";
+      throw new AuthenticationError(`Missing bearer token: send ${how} (the key is in data/secrets/proxy_api_key).`);
     }
     if (!timingSafeEqual(digest(match[1].trim()), expected)) {
       throw new AuthenticationError("Incorrect API key provided.");

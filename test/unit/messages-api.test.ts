@@ -114,6 +114,8 @@ test("the same key as a bearer token or x-api-key; refusals in Anthropic's error
     assert.equal(res.status, status, JSON.stringify(payload));
     assert.deepEqual([err.type, err.error.type], ["error", type]);
   }
+  const doubled = await post(t, body(), { path: "/v1//messages/", headers: { "x-api-key": "" } });
+  assert.equal(((await doubled.json()) as AnthropicErrorJson).error.type, "authentication_error", "a base URL ending in / still gets Anthropic's shape");
   const unknown = await t.app.request("/v1/messages/batches", { method: "POST", headers: { "x-api-key": TEST_KEY } });
   assert.equal(unknown.status, 404);
   assert.equal(((await unknown.json()) as AnthropicErrorJson).error.type, "not_found_error");
