@@ -87,9 +87,11 @@ test("claude -p with a tool round trip: the model calls Claude Code's Read tool,
     return { deltas: ["(no tools offered)"] };
   });
   const out = await claude("What does note.txt say?", ["--allowedTools", "Read"]);
-  console.log(`# claude -p (tool) printed: ${JSON.stringify(out)}`);
+  const offered = e2e.upstream.modelCalls.at(-1)?.body.tools?.map((t) => t.name ?? t.type) ?? [];
+  console.log(`# claude -p (tool) printed: ${JSON.stringify(out)}; Claude Code's tools as offered to the model: ${offered.join(", ")}`);
   assert.match(out, /The file says: marmalade\./);
   const read = e2e.upstream.modelCalls.find((r) => r.body.input?.some((i) => i.type === "function_call_output" && i.call_id === "call_read_1"));
   assert.ok(read, "Claude Code's tool result reached the model service as the call's output");
   assert.deepEqual(messagesCalls().filter((r) => !/ 200 /.test(r)), []);
+  assert.equal(e2e.service.waitingTurns.size, 0, "the tool_result continued the Codex turn that waited for it");
 });
