@@ -159,4 +159,10 @@ test("POST /v1/messages/count_tokens estimates the input without running a turn"
   const { input_tokens } = (await res.json()) as { input_tokens: number };
   assert.ok(input_tokens >= 6 && input_tokens < 20, String(input_tokens));
   assert.equal(t.backend.turns.length, 0);
+  await post(t, body());
+  const metrics = await (await t.request("/metrics")).text();
+  assert.match(metrics, /route="\/v1\/messages",status="200"/);
+  assert.match(metrics, /route="\/v1\/messages\/count_tokens",status="200"/);
+  assert.ok(t.logs.some((l) => l.includes('"path":"/v1/messages"')));
+  assert.ok(!t.logs.some((l) => l.includes("hello world") || l.includes(TEST_KEY)), "no prompt or key in the log");
 });
