@@ -50,7 +50,7 @@ export type AnthropicMessage = z.infer<typeof message>;
 const customTool = z
   .object({
     type: z.literal("custom").optional(),
-    // Anthropic allows up to 128 characters; the model service behind Codex takes 64.
+    // As the model service behind Codex accepts function names: a longer one is a clear 400 here.
     name: toolName,
     description: z.string().optional(),
     input_schema: z.record(z.string(), z.unknown()),

@@ -88,7 +88,7 @@ export const MESSAGES_PARAMETERS: readonly ParameterRule[] = [
   { param: "stream", support: "honoured", note: "the Messages event sequence; `ping` events as the keep-alive" },
   { param: "tools (custom, with or without `type`)", support: "honoured", note: "`input_schema` tools become Codex dynamic tools" },
   { param: "tools (server tools: `web_search`, `bash`, `code_execution`, ...)", support: "rejected", note: "400 `unsupported_tool` naming them: the adapter cannot run them" },
-  { param: "tool_choice", support: "best-effort", note: "`auto`, `none` honoured; `any` and `tool` are asked for in an instruction (`tool` offers only that tool)" },
+  { param: "tool_choice", support: "best-effort", note: "`auto`, `none` honoured; `any` and `tool` are asked for in an instruction (`tool` offers only that tool); `disable_parallel_tool_use` ignored" },
   { param: "thinking", support: "best-effort", note: "`enabled`: `budget_tokens` up to 4096 low, 16384 medium, 32768 high, more xhigh; `disabled`: the least effort; `adaptive`: the model's default; reasoning shown as `thinking` blocks unless `display` is `omitted`" },
   { param: "output_config.effort", support: "best-effort", note: "`low`, `medium`, `high`, `max` (as `xhigh`); wins over `thinking`; mapped as `reasoning_effort`" },
   {
