@@ -67,6 +67,18 @@ test("streaming: the Messages event sequence, then an error event when the turn 
   assert.equal((last?.data.error as { type: string }).type, "api_error");
 });
 
+test("a failure before the first byte is a plain HTTP error: Codex restarting is 529 overloaded_error with Retry-After", async () => {
+  const t = createTestApp();
+  t.backend.script({ error: new BackendError("crashed", "Codex stopped while answering") });
+  const res = await post(t, body({ stream: true }));
+  assert.equal(res.status, 529);
+  assert.equal(res.headers.get("retry-after"), "1");
+  assert.equal(res.headers.get("content-type"), "application/json");
+  const err = (await res.json()) as AnthropicErrorJson & { request_id: string };
+  assert.deepEqual([err.type, err.error.type], ["error", "overloaded_error"]);
+  assert.equal(err.request_id, res.headers.get("x-request-id"));
+});
+
 test("a silent turn gets ping events as its keep-alive", async () => {
   const t = createTestApp({ env: { SSE_KEEPALIVE_SECONDS: "1" } });
   t.backend.script({ event: { type: "text", delta: "late" }, delayMs: 2600 }, { event: { type: "done" } });
