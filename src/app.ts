@@ -27,6 +27,9 @@ import { WaitingTurns } from "./openai/waiting-turns.ts";
 import { responsesRoutes } from "./http/routes/responses.ts";
 import { messagesRoutes } from "./http/routes/messages.ts";
 import { anthropicError } from "./anthropic/anthropic-error.ts";
+import { usageRoutes } from "./http/routes/usage.ts";
+import { AccountCache } from "./http/account-cache.ts";
+import { USAGE_LIMIT_HEADERS, usageLimitHeaders } from "./openai/usage-limits.ts";
 
 /** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
 export interface ReadinessProbe {
@@ -55,7 +58,7 @@ export interface AppDeps {
 }
 
 /** The API's paths, served under /v1 and without it; all of them need the bearer key. */
-const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*"];
+const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*", "/usage"];
 /** The Anthropic Messages API: same key (also as `x-api-key`), errors in Anthropic's shape. */
 const MESSAGES_PATHS = ["/messages", "/messages/*"];
 const isMessagesPath = (path: string) => /^(\/v1)?\/messages(\/|$)/.test(path);
@@ -111,7 +114,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
       origin: [...config.corsAllowedOrigins],
       // The Anthropic SDK in a browser sends its key and version headers too.
       allowHeaders: ["Authorization", "Content-Type", "x-api-key", "anthropic-version", "anthropic-beta", "anthropic-dangerous-direct-browser-access"],
-      exposeHeaders: ["Retry-After", "X-Request-Id"],
+      exposeHeaders: ["Retry-After", "X-Request-Id", ...USAGE_LIMIT_HEADERS],
       maxAge: 600,
     });
     // API paths only: the dashboard stays same-origin whatever clients are allowed.
@@ -129,10 +132,16 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   for (const path of API_PATHS) api.use(path, auth);
   const messagesAuth = bearerAuth(deps.apiKey, true);
   for (const path of MESSAGES_PATHS) api.use(path, messagesAuth);
+  // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
+  api.use("*", async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), deps.clock.nowSeconds()))) c.res.headers.set(name, value);
+  });
   api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), config.modelsListEfforts));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
   api.route("/", messagesRoutes(deps));
+  api.route("/", usageRoutes(new AccountCache(deps.backend)));
 
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));

@@ -18,6 +18,8 @@ export interface Config {
   readonly maxMessages: number;
   readonly maxTotalTextChars: number;
   readonly maxConcurrentRequests: number;
+  /** Codex threads kept started ahead of requests (each with its connection to the model service open). */
+  readonly spareThreads: number;
   readonly maxQueueLength: number;
   readonly queueWaitMs: number;
   readonly keepAliveMs: number;
@@ -37,6 +39,10 @@ export interface Config {
   /** `previous_response_id` window of /v1/responses: how many responses, for how long. */
   readonly responsesStoreMax: number;
   readonly responsesStoreTtlMs: number;
+  /** Where Codex's ChatGPT-backend calls go (ends in `/`); unset: the operator's config.toml, else chatgpt.com. */
+  readonly chatgptBaseUrl: string | undefined;
+  /** Put the loopback relay (src/chatgpt-relay/) between Codex and the ChatGPT backend. */
+  readonly chatgptRelay: boolean;
   /** Requested model ids (or prefixes) answered by another model, optionally at an effort (`MODEL_ALIASES`). */
   readonly modelAliases: readonly ModelAlias[];
   /** /v1/models also lists `<model>-<effort>` for every effort the catalog lists (`MODELS_LIST_EFFORTS`). */
@@ -66,23 +72,29 @@ export class ConfigError extends Error {
 const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
 /** An integer clamped into [min, max]: out-of-range values are pulled in, not refused (the seed's behaviour). */
-const clampedInt = (fallback: number, min: number, max: number) =>
-  z
-    .preprocess(
-      emptyAsUnset,
-      z
-        .string()
-        .regex(/^\s*-?\d+\s*$/, "expected a whole number")
-        .transform((v) => Math.min(max, Math.max(min, Number.parseInt(v, 10))))
-        .optional(),
-    )
-    .transform((v) => v ?? fallback);
+const optionalClampedInt = (min: number, max: number) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^\s*-?\d+\s*$/, "expected a whole number")
+      .transform((v) => Math.min(max, Math.max(min, Number.parseInt(v, 10))))
+      .optional(),
+  );
+const clampedInt = (fallback: number, min: number, max: number) => optionalClampedInt(min, max).transform((v) => v ?? fallback);
 
 const optionalText = z
   .string()
   .transform((v) => v.trim())
   .optional()
   .transform((v) => (v ? v : undefined));
+
+/** An http(s) URL, normalised to end in `/` so relative paths resolve under it. */
+const backendUrl = z
+  .string()
+  .trim()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), "expected an http:// or https:// URL")
+  .transform((v) => (v.endsWith("/") ? v : `${v}/`));
 
 /** One of a fixed set of words, or the default. */
 const choice = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
@@ -130,6 +142,7 @@ const envSchema = z.object({
   MAX_MESSAGES: clampedInt(10_000, 1, 100_000),
   MAX_TOTAL_TEXT_CHARS: clampedInt(2_000_000, 1, 8_000_000),
   MAX_CONCURRENT_REQUESTS: clampedInt(8, 1, 64),
+  SPARE_THREADS: optionalClampedInt(0, 64),
   MAX_QUEUE_LENGTH: clampedInt(32, 0, 1000),
   QUEUE_WAIT_SECONDS: clampedInt(5, 0, 120),
   SSE_KEEPALIVE_SECONDS: clampedInt(15, 1, 60),
@@ -146,7 +159,11 @@ const envSchema = z.object({
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
   MODEL_ALIASES: modelAliases,
   MODELS_LIST_EFFORTS: flag(false),
+  CHATGPT_BASE_URL: z.preprocess(emptyAsUnset, backendUrl.optional()),
+  CHATGPT_RELAY: flag(true),
 });
+
+const DEFAULT_SPARE_THREADS_MAX = 16;
 
 /** Parse the environment once; every bad variable is reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
@@ -177,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     maxMessages: e.MAX_MESSAGES,
     maxTotalTextChars: e.MAX_TOTAL_TEXT_CHARS,
     maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+    // Unset: two full waves of requests, so a burst after a quiet spell finds threads whose connection is open.
+    spareThreads: e.SPARE_THREADS ?? Math.min(DEFAULT_SPARE_THREADS_MAX, 2 * e.MAX_CONCURRENT_REQUESTS),
     maxQueueLength: e.MAX_QUEUE_LENGTH,
     queueWaitMs: e.QUEUE_WAIT_SECONDS * 1000,
     keepAliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
@@ -195,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
     modelAliases: Object.freeze(e.MODEL_ALIASES.map((a) => Object.freeze(a))),
     modelsListEfforts: e.MODELS_LIST_EFFORTS,
+    chatgptBaseUrl: e.CHATGPT_BASE_URL,
+    chatgptRelay: e.CHATGPT_RELAY,
   });
 }
 

@@ -48,11 +48,13 @@ const CONFIG_OVERRIDES = [
  */
 export const CREDENTIALS_STORE_ARGS: readonly string[] = ["-c", 'cli_auth_credentials_store="file"'];
 
-export function hardeningArgs(): string[] {
+/** The command line for every Codex child; `chatgptBaseUrl` moves its ChatGPT-backend calls (to the relay). */
+export function hardeningArgs(routing: { readonly chatgptBaseUrl?: string | undefined } = {}): string[] {
   return [
     ...DISABLED_FEATURES.flatMap((f) => ["--disable", f]),
     ...CONFIG_OVERRIDES.flatMap((c) => ["-c", c]),
     ...CREDENTIALS_STORE_ARGS,
+    ...(routing.chatgptBaseUrl ? ["-c", `chatgpt_base_url=${JSON.stringify(routing.chatgptBaseUrl)}`] : []),
   ];
 }
 

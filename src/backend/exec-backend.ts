@@ -6,7 +6,7 @@ import { z } from "zod";
 import { AsyncQueue } from "../core/async-queue.ts";
 import { BackendError } from "./backend-error.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
-import { BASE_INSTRUCTIONS, hardeningArgs } from "./codex-hardening.ts";
+import { BASE_INSTRUCTIONS } from "./codex-hardening.ts";
 import { readLoginStatus } from "./login-status.ts";
 import type {
   AccountDetails,
@@ -19,10 +19,13 @@ import type {
   HistoryItem,
   LoginState,
   ModelInfo,
+  UsageLimits,
 } from "./types.ts";
 
 export interface ExecBackendOptions {
   readonly bin: string;
+  /** The hardening and routing of `hardeningArgs()`, given to every `codex exec`. */
+  readonly codexArgs: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly workDir: string;
   /** Where the plain-assistant system prompt is written: `codex exec` only takes it from a file. */
@@ -92,7 +95,12 @@ export class ExecBackend implements Backend {
   /** As far as `codex login status` goes: the kind of login, no plan and no usage figures. */
   async accountDetails(): Promise<AccountDetails> {
     const { authMode } = await readLoginStatus(this.#o.bin, this.#o.env);
-    return { signedIn: authMode === "chatgpt", authMode, planType: null, rateLimits: null };
+    return { signedIn: authMode === "chatgpt", authMode, planType: null, rateLimits: null, credits: null };
+  }
+
+  /** `codex exec` reports no usage limits. */
+  usageLimits(): UsageLimits | undefined {
+    return undefined;
   }
 
   startLogin(): Promise<LoginState> {
@@ -134,7 +142,7 @@ export class ExecBackend implements Backend {
       this.#o.workDir,
       "-s",
       "read-only",
-      ...hardeningArgs(),
+      ...this.#o.codexArgs,
       "-c",
       `model_instructions_file=${tomlString(this.#o.instructionsFile)}`,
       ...(request.model ? ["-m", request.model] : []),

@@ -12,7 +12,7 @@ export interface LoginStatusSummary {
 const NOT_SIGNED_IN = "Not logged in: run `npm run login` to sign in with ChatGPT.";
 
 /**
- * Reads the output of the pinned `codex login status` (0.169.0): "Logged in using ChatGPT",
+ * Reads the output of the pinned `codex login status` (0.171.0): "Logged in using ChatGPT",
  * "API key configured - sk-…***abcde" (a masked key: it still shows part of the key, so it is
  * never echoed), "Logged in using <another method>", "Not logged in".
  */

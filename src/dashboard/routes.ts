@@ -5,7 +5,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { bearerAuth } from "../http/auth.ts";
 import { toApiError } from "../http/backend-errors.ts";
 import { pinnedCodexVersion } from "../backend/codex-binary.ts";
-import { AccountCache } from "./account-cache.ts";
+import { AccountCache } from "../http/account-cache.ts";
 import { dashboardState } from "./dashboard-state.ts";
 import { runProbe } from "./probe.ts";
 import { dashboardHeaders, localHostOnly, noStore, sameOriginOnly } from "./security.ts";

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { pinnedCodexVersion } from "../../src/backend/codex-binary.ts";
 import { browserSkipReason, launchChromium } from "../helpers/browser.ts";
 import { authHeaders, startE2E, TEST_API_KEY, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
 
@@ -28,7 +29,7 @@ after(async () => {
 
 test("the dashboard renders health, limits and models from the real service", { skip }, async () => {
   await page.locator("#status", { hasText: "Ready" }).waitFor();
-  await page.locator("#health", { hasText: "0.169.0" }).waitFor();
+  await page.locator("#health", { hasText: pinnedCodexVersion() }).waitFor();
   assert.match(await page.locator("#limits").innerText(), /Concurrent requests\s+8/);
   assert.match(await page.locator("#models").innerText(), /codex-cli-default/);
   assert.equal(await page.locator("#problem").isHidden(), true);

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { resolveCodexBinary } from "../../src/backend/codex-binary.ts";
+import { pinnedCodexVersion, resolveCodexBinary } from "../../src/backend/codex-binary.ts";
 import { waitFor } from "../helpers/e2e-service.ts";
 import { codexTestEnv, startEgressGuard, type EgressGuard } from "../helpers/egress-guard.ts";
 
@@ -106,7 +106,8 @@ test("a Codex binary of another version is a readiness failure naming both versi
   chmodSync(fake, 0o755);
   const run = startMain({ DATA_DIR: dir, CODEX_BIN: fake, PROXY_API_KEY: "Vb3nQ8xZ2mW7kR4tY9pL1cH6jF0sD5gA" });
   await waitFor(() => listeningUrl(run.output()) !== undefined, 30_000, "listening");
-  await waitFor(() => /version 0\.1\.0 but this adapter pins 0\.169\.0/.test(run.output()), 15_000, "both versions named");
+  const named = `version 0.1.0 but this adapter pins ${pinnedCodexVersion()}`;
+  await waitFor(() => run.output().includes(named), 15_000, "both versions named");
   assert.equal((await fetch(`${listeningUrl(run.output())}/healthz`)).status, 503);
   run.child.kill("SIGTERM");
   assert.equal(await run.exited, 0);

@@ -9,7 +9,7 @@ import { createLogger } from "../../src/core/logger.ts";
 import { startService } from "../../src/service.ts";
 import { TEST_API_KEY, type E2E } from "./e2e-service.ts";
 import { codexTestEnv, startEgressGuard } from "./egress-guard.ts";
-import { fakeChatGptAuthJson } from "./fake-chatgpt-auth.ts";
+import { FAKE_ACCOUNT_ID, fakeChatGptAuthJson } from "./fake-chatgpt-auth.ts";
 import { createWireContract } from "./protocol-contract.ts";
 import { startStandInUpstream } from "./stand-in-upstream.ts";
 
@@ -48,7 +48,7 @@ export interface FakeAuthIssuer {
 }
 
 /** Plan and account of the fabricated login (fake-chatgpt-auth.ts). */
-export const FAKE_ACCOUNT_ID = "acct-test";
+export { FAKE_ACCOUNT_ID };
 export const FAKE_USAGE = { primaryPercent: 42, primaryWindowSeconds: 18_000, secondaryPercent: 7, secondaryWindowSeconds: 604_800, resetsAt: 1_900_000_000 };
 
 export async function startFakeAuthIssuer(): Promise<FakeAuthIssuer> {

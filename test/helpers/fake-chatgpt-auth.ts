@@ -1,3 +1,6 @@
+/** The account id of the fabricated login (the ChatGPT backend stand-ins route this account). */
+export const FAKE_ACCOUNT_ID = "acct-test";
+
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 /** An `auth.json` shaped like a ChatGPT sign-in, with an unsigned id token valid for an hour. Nothing in it works upstream. */
@@ -8,14 +11,14 @@ export function fakeChatGptAuthJson(): string {
     b64url({
       exp,
       email: "tester@example.invalid",
-      "https://api.openai.com/auth": { chatgpt_plan_type: "plus", chatgpt_account_id: "acct-test" },
+      "https://api.openai.com/auth": { chatgpt_plan_type: "plus", chatgpt_account_id: FAKE_ACCOUNT_ID },
     }),
     "sig",
   ].join(".");
   return JSON.stringify({
     auth_mode: "chatgpt",
     OPENAI_API_KEY: null,
-    tokens: { id_token: idToken, access_token: "fake-access-token", refresh_token: "fake-refresh-token", account_id: "acct-test" },
+    tokens: { id_token: idToken, access_token: "fake-access-token", refresh_token: "fake-refresh-token", account_id: FAKE_ACCOUNT_ID },
     last_refresh: new Date().toISOString(),
   });
 }

@@ -54,11 +54,11 @@ test("a ChatGPT login counts only while auth.json is there and the upstream has 
 });
 
 test("the exec backend sends dashboard sign-in to `npm run login`", async () => {
-  const exec: Backend = new ExecBackend({ bin: "/nonexistent/codex", env: {}, workDir: "/tmp", instructionsFile: "/tmp/unused.md" });
+  const exec: Backend = new ExecBackend({ bin: "/nonexistent/codex", codexArgs: [], env: {}, workDir: "/tmp", instructionsFile: "/tmp/unused.md" });
   assert.deepEqual(exec.loginState(), { status: "idle" });
   for (const call of [() => exec.startLogin(), () => exec.cancelLogin(), () => exec.logout()]) {
     await assert.rejects(call(), (err: unknown) => err instanceof BackendError && /app-server backend/.test(err.message) && /npm run login/.test(err.message));
   }
-  assert.deepEqual(await exec.accountDetails(), { signedIn: false, authMode: null, planType: null, rateLimits: null });
+  assert.deepEqual(await exec.accountDetails(), { signedIn: false, authMode: null, planType: null, rateLimits: null, credits: null });
   exec.onAccountChanged(() => assert.fail("never called"))();
 });

@@ -185,3 +185,29 @@ describe("config flags", () => {
     assert.throws(() => load({ METRICS_PUBLIC: "sometimes" }), /METRICS_PUBLIC: expected true or false/);
   });
 });
+
+describe("ChatGPT backend settings", () => {
+  test("CHATGPT_BASE_URL is unset by default, ends in / when given, and must be an http(s) URL", () => {
+    assert.equal(load({}).chatgptBaseUrl, undefined);
+    assert.equal(load({ CHATGPT_BASE_URL: " https://gateway.example/backend-api " }).chatgptBaseUrl, "https://gateway.example/backend-api/");
+    assert.equal(load({ CHATGPT_BASE_URL: "http://127.0.0.1:9/backend-api/" }).chatgptBaseUrl, "http://127.0.0.1:9/backend-api/");
+    assert.throws(() => load({ CHATGPT_BASE_URL: "ftp://x/" }), /CHATGPT_BASE_URL: expected an http:\/\/ or https:\/\/ URL/);
+    assert.throws(() => load({ CHATGPT_BASE_URL: "chatgpt.com" }), /CHATGPT_BASE_URL/);
+  });
+
+  test("CHATGPT_RELAY is on unless switched off", () => {
+    assert.equal(load({}).chatgptRelay, true);
+    assert.equal(load({ CHATGPT_RELAY: "off" }).chatgptRelay, false);
+  });
+});
+
+describe("spare threads", () => {
+  test("SPARE_THREADS defaults to two waves of MAX_CONCURRENT_REQUESTS, at most 16, and is clamped to 0-64", () => {
+    assert.equal(load({}).spareThreads, 16);
+    assert.equal(load({ MAX_CONCURRENT_REQUESTS: "3" }).spareThreads, 6);
+    assert.equal(load({ MAX_CONCURRENT_REQUESTS: "64" }).spareThreads, 16);
+    assert.equal(load({ SPARE_THREADS: "0" }).spareThreads, 0);
+    assert.equal(load({ SPARE_THREADS: "500" }).spareThreads, 64);
+    assert.throws(() => load({ SPARE_THREADS: "many" }), /SPARE_THREADS: expected a whole number/);
+  });
+});

@@ -3,7 +3,7 @@ import type { AccountDetails, Backend } from "../backend/types.ts";
 /** Account details change rarely and cost a call to the ChatGPT backend: read at most this often. */
 const TTL_MS = 30_000;
 
-/** The dashboard's view of the account: cached, single-flight, dropped when the account changes. */
+/** The account as the dashboard and /v1/usage show it: cached, single-flight, dropped when the account changes. */
 export class AccountCache {
   readonly #backend: Backend;
   #cached: { at: number; details: AccountDetails } | undefined;

@@ -1,0 +1,145 @@
+/**
+ * What the stand-in ChatGPT backend answers, in the shapes Codex 0.171.0 decodes (checked with
+ * the binary; source: openai/codex codex-rs/backend-client, model-provider/src/workspace_routing.rs,
+ * protocol/src/openai_models.rs, codex-api/src/rate_limits.rs and api_bridge.rs).
+ */
+
+/** A model id only the stand-in's catalog has: seeing it in `model/list` proves Codex used the live catalog. */
+export const STAND_IN_MODEL = "standin-chatgpt-model";
+
+/** The usage windows the stand-in reports, in `wham/usage` and in the `x-codex-*` headers of model answers. */
+export interface StandInLimits {
+  readonly primaryUsedPercent: number;
+  readonly primaryWindowMinutes: number;
+  /** Unix seconds. */
+  readonly primaryResetsAt: number;
+  readonly secondaryUsedPercent: number;
+  readonly secondaryWindowMinutes: number;
+  readonly secondaryResetsAt: number;
+  readonly credits: { readonly hasCredits: boolean; readonly unlimited: boolean; readonly balance: string };
+  readonly planType: string;
+}
+
+export function defaultLimits(nowSeconds = Math.floor(Date.now() / 1000)): StandInLimits {
+  return {
+    primaryUsedPercent: 42,
+    primaryWindowMinutes: 300,
+    primaryResetsAt: nowSeconds + 3_600,
+    secondaryUsedPercent: 7,
+    secondaryWindowMinutes: 10_080,
+    secondaryResetsAt: nowSeconds + 400_000,
+    credits: { hasCredits: true, unlimited: false, balance: "12.5" },
+    planType: "plus",
+  };
+}
+
+/** `GET wham/accounts/check`: the login's account with a workspace origin (an https origin, or "NO_CONSTRAINT": use chatgpt_base_url's). */
+export function accountsCheck(accountId: string, workspaceOrigin: string): object {
+  return {
+    accounts: [{ id: accountId, name: null, structure: "personal", workspace_backend_origin: workspaceOrigin, account_routing_override: "NO_CONSTRAINT" }],
+    account_ordering: [accountId],
+    default_account_id: accountId,
+  };
+}
+
+/** `GET codex/models`: one model, with every field the 0.171.0 decoder requires (a bad entry makes Codex fall back to its bundled catalog). */
+export function modelsCatalog(): object {
+  const levels = ["low", "medium", "high"].map((effort) => ({ effort, description: `${effort} effort` }));
+  return {
+    models: [
+      {
+        slug: STAND_IN_MODEL,
+        display_name: "Stand-in ChatGPT model",
+        description: "Served by the test suite's stand-in ChatGPT backend.",
+        default_reasoning_level: "medium",
+        supported_reasoning_levels: levels,
+        shell_type: "shell_command",
+        visibility: "list",
+        minimal_client_version: "0.1.0",
+        supported_in_api: true,
+        priority: 0,
+        upgrade: null,
+        base_instructions: "You are a stand-in model.",
+        supports_reasoning_summaries: false,
+        support_verbosity: false,
+        default_verbosity: null,
+        apply_patch_tool_type: null,
+        truncation_policy: { mode: "tokens", limit: 10_000 },
+        supports_parallel_tool_calls: false,
+        context_window: 128_000,
+        experimental_supported_tools: [],
+        input_modalities: ["text", "image"],
+        prefer_websockets: true,
+        available_in_plans: ["free", "plus", "pro", "team", "business", "enterprise"],
+      },
+    ],
+  };
+}
+
+/** `GET wham/usage` (account/rateLimits/read). */
+export function usage(l: StandInLimits, nowSeconds = Math.floor(Date.now() / 1000)): object {
+  const window = (used: number, minutes: number, resetsAt: number) => ({
+    used_percent: used,
+    limit_window_seconds: minutes * 60,
+    reset_after_seconds: Math.max(0, resetsAt - nowSeconds),
+    reset_at: resetsAt,
+  });
+  return {
+    plan_type: l.planType,
+    rate_limit: {
+      allowed: l.primaryUsedPercent < 100,
+      limit_reached: l.primaryUsedPercent >= 100,
+      primary_window: window(l.primaryUsedPercent, l.primaryWindowMinutes, l.primaryResetsAt),
+      secondary_window: window(l.secondaryUsedPercent, l.secondaryWindowMinutes, l.secondaryResetsAt),
+    },
+    credits: { has_credits: l.credits.hasCredits, unlimited: l.credits.unlimited, balance: l.credits.balance },
+  };
+}
+
+/** The rate-limit and credits headers the real backend puts on model answers (codex-api/src/rate_limits.rs). */
+export function rateLimitHeaders(l: StandInLimits): Record<string, string> {
+  return {
+    "x-codex-primary-used-percent": String(l.primaryUsedPercent),
+    "x-codex-primary-window-minutes": String(l.primaryWindowMinutes),
+    "x-codex-primary-reset-at": String(l.primaryResetsAt),
+    "x-codex-secondary-used-percent": String(l.secondaryUsedPercent),
+    "x-codex-secondary-window-minutes": String(l.secondaryWindowMinutes),
+    "x-codex-secondary-reset-at": String(l.secondaryResetsAt),
+    "x-codex-credits-has-credits": String(l.credits.hasCredits),
+    "x-codex-credits-unlimited": String(l.credits.unlimited),
+    "x-codex-credits-balance": l.credits.balance,
+  };
+}
+
+/** The same figures as the WebSocket event Codex reads instead of headers (`codex.rate_limits`). */
+export function rateLimitsEvent(l: StandInLimits): { type: string } & Record<string, unknown> {
+  return {
+    type: "codex.rate_limits",
+    plan_type: l.planType,
+    rate_limits: {
+      primary: { used_percent: l.primaryUsedPercent, window_minutes: l.primaryWindowMinutes, reset_at: l.primaryResetsAt },
+      secondary: { used_percent: l.secondaryUsedPercent, window_minutes: l.secondaryWindowMinutes, reset_at: l.secondaryResetsAt },
+    },
+    credits: { has_credits: l.credits.hasCredits, unlimited: l.credits.unlimited, balance: l.credits.balance },
+  };
+}
+
+export type FaultStatus = 500 | 401 | 429;
+
+/** Status, body and headers of a failing answer; a 429 is the usage limit (used 100 %, reset at the primary window's reset). */
+export function faultAnswer(status: FaultStatus, l: StandInLimits): { status: number; body: object; headers: Record<string, string> } {
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  switch (status) {
+    case 500:
+      return { status, body: { error: { type: "server_error", message: "stand-in backend error" } }, headers: {} };
+    case 401:
+      return { status, body: { error: { type: "invalid_request_error", code: "token_expired", message: "Provided authentication token is expired." } }, headers: {} };
+    case 429: {
+      const full = { ...l, primaryUsedPercent: 100 };
+      const body = {
+        error: { type: "usage_limit_reached", message: "The usage limit has been reached", plan_type: l.planType, resets_at: l.primaryResetsAt, resets_in_seconds: Math.max(0, l.primaryResetsAt - nowSeconds) },
+      };
+      return { status, body, headers: rateLimitHeaders(full) };
+    }
+  }
+}

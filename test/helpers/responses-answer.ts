@@ -1,0 +1,190 @@
+import type { EventEmitter } from "node:events";
+import type { ServerResponse } from "node:http";
+
+/**
+ * How a stand-in answers one model call (`POST …/responses`, or `response.create` over a
+ * WebSocket): shared by the custom-provider stand-in and the stand-in ChatGPT backend, so both
+ * speak the same Responses events.
+ */
+export interface Behavior {
+  /** Text deltas of the answer, sent in order. */
+  readonly deltas?: readonly string[];
+  /** Wait before the first byte. */
+  readonly firstByteDelayMs?: number;
+  /** Wait between deltas. */
+  readonly deltaIntervalMs?: number;
+  /** Answer with this HTTP status and JSON error body instead of a stream. */
+  readonly status?: number;
+  readonly errorBody?: object;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly usage?: UpstreamUsage;
+  /**
+   * Destroy the TCP connection after this many text deltas (0: before the first), one
+   * `deltaIntervalMs` after the last of them so they reach Codex first; no completion follows.
+   */
+  readonly dropAfterDeltas?: number;
+  /**
+   * Write every event in pieces cut inside each multi-byte UTF-8 character, pausing this long
+   * between pieces, so the characters really are split across socket writes on their way to Codex.
+   */
+  readonly splitMultiByteMs?: number;
+  /** Answer with these function calls (after any text deltas) instead of ending with a message. */
+  readonly functionCalls?: readonly StandInFunctionCall[];
+}
+
+export interface StandInFunctionCall {
+  readonly callId: string;
+  readonly name: string;
+  /** The arguments as JSON text. */
+  readonly arguments: string;
+}
+
+export interface UpstreamUsage {
+  readonly input_tokens: number;
+  readonly cached_tokens: number;
+  readonly output_tokens: number;
+  readonly reasoning_tokens: number;
+}
+
+export const DEFAULT_USAGE: UpstreamUsage = { input_tokens: 21, cached_tokens: 3, output_tokens: 7, reasoning_tokens: 2 };
+
+export const DEFAULT_DELTAS: readonly string[] = ["Hello", " from", " the", " stand-in."];
+
+/** One Responses stream event (an SSE `data:` payload, or one WebSocket text message). */
+export type ResponsesEvent = { type: string } & Record<string, unknown>;
+
+/** Where an answer goes: the transport writes events and can cut the connection. */
+export interface AnswerSink {
+  send(event: ResponsesEvent): Promise<void>;
+  /** Waits, but no longer than the connection lives. */
+  pause(ms: number): Promise<void>;
+  /** The peer has gone: stop writing. */
+  readonly gone: boolean;
+  /** Cuts the connection mid-answer (no completion follows). */
+  drop(): void;
+}
+
+/**
+ * Plays a successful answer (`response.created` … `response.completed`, or a drop) into `sink`;
+ * `n` numbers the ids. True when it reached `response.completed`.
+ */
+export async function playAnswer(b: Behavior, n: number, sink: AnswerSink): Promise<boolean> {
+  const id = `msg_${n}`;
+  await sink.send({ type: "response.created", response: { id: `resp_${n}` } });
+  const deltas = b.deltas ?? (b.functionCalls ? [] : ["Hello"]);
+  if (deltas.length) {
+    await sink.send({ type: "response.output_item.added", output_index: 0, item: { type: "message", id, role: "assistant", content: [] } });
+    for (const [i, delta] of deltas.entries()) {
+      if (i > 0 && b.deltaIntervalMs) await sink.pause(b.deltaIntervalMs);
+      if (sink.gone) return false;
+      if (i === b.dropAfterDeltas) return (sink.drop(), false);
+      await sink.send({ type: "response.output_text.delta", item_id: id, output_index: 0, content_index: 0, delta });
+    }
+  }
+  if (b.dropAfterDeltas !== undefined && b.dropAfterDeltas >= deltas.length) {
+    await sink.pause(b.deltaIntervalMs ?? 0);
+    return (sink.drop(), false);
+  }
+  if (deltas.length) {
+    const text = deltas.join("");
+    await sink.send({
+      type: "response.output_item.done",
+      output_index: 0,
+      item: { type: "message", id, role: "assistant", content: [{ type: "output_text", text, annotations: [] }] },
+    });
+  }
+  for (const [i, call] of (b.functionCalls ?? []).entries()) {
+    const item = { type: "function_call", id: `fc_${n}_${i}`, call_id: call.callId, name: call.name };
+    const outputIndex = i + (deltas.length ? 1 : 0);
+    await sink.send({ type: "response.output_item.added", output_index: outputIndex, item: { ...item, arguments: "" } });
+    await sink.send({ type: "response.output_item.done", output_index: outputIndex, item: { ...item, arguments: call.arguments, status: "completed" } });
+  }
+  const u = b.usage ?? DEFAULT_USAGE;
+  await sink.send({
+    type: "response.completed",
+    response: {
+      id: `resp_${n}`,
+      usage: {
+        input_tokens: u.input_tokens,
+        input_tokens_details: { cached_tokens: u.cached_tokens },
+        output_tokens: u.output_tokens,
+        output_tokens_details: { reasoning_tokens: u.reasoning_tokens },
+        total_tokens: u.input_tokens + u.output_tokens,
+      },
+    },
+  });
+  return true;
+}
+
+/** A pause that ends early when `closable` emits "close" (so a stand-in notices Codex hanging up). */
+export function pauseUntilClose(closable: EventEmitter, isGone: () => boolean, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (isGone()) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      closable.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    closable.once("close", done);
+  });
+}
+
+/** Cuts `bytes` after the first byte of every multi-byte UTF-8 character (so each piece but the last ends mid-character). */
+export function cutInsideMultiByte(bytes: Buffer): Buffer[] {
+  const pieces: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i += 1) {
+    // A lead byte of a 2-, 3- or 4-byte sequence: 11xxxxxx.
+    if (((bytes[i] ?? 0) & 0xc0) === 0xc0) {
+      pieces.push(bytes.subarray(start, i + 1));
+      start = i + 1;
+    }
+  }
+  pieces.push(bytes.subarray(start));
+  return pieces;
+}
+
+/** An SSE answer sink on an HTTP response (the custom-provider stand-in and the ChatGPT backend's HTTP fallback). */
+function sseSink(res: ServerResponse, b: Behavior, onDrop: () => void): AnswerSink {
+  let gone = false;
+  res.on("close", () => (gone = true));
+  const pause = (ms: number) => pauseUntilClose(res, () => gone, ms);
+  if (b.splitMultiByteMs) res.socket?.setNoDelay(true); // every piece its own TCP segment
+  return {
+    get gone() {
+      return gone;
+    },
+    pause,
+    drop() {
+      onDrop();
+      res.socket?.destroy(); // mid-answer: no completion, no chunked-encoding terminator
+    },
+    async send(event) {
+      const bytes = Buffer.from(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`, "utf8");
+      if (!b.splitMultiByteMs) return void res.write(bytes);
+      for (const piece of cutInsideMultiByte(bytes)) {
+        if (gone) return;
+        res.write(piece);
+        await pause(b.splitMultiByteMs);
+      }
+    },
+  };
+}
+
+/**
+ * Answers one model call over HTTP as `b` says: after `firstByteDelayMs`, either the error status
+ * with its JSON body, or an SSE stream. `headers` go on either (the ChatGPT backend's rate-limit headers).
+ */
+export async function serveSseAnswer(res: ServerResponse, b: Behavior, n: number, onDrop: () => void, headers: Readonly<Record<string, string>> = {}): Promise<void> {
+  const sink = sseSink(res, b, onDrop);
+  if (b.firstByteDelayMs) await sink.pause(b.firstByteDelayMs);
+  if (sink.gone) return;
+  if (b.status && b.status !== 200) {
+    res.writeHead(b.status, { "content-type": "application/json", ...headers, ...b.headers });
+    res.end(JSON.stringify(b.errorBody ?? { error: { message: "stand-in error", type: "server_error" } }));
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream", ...headers, ...b.headers });
+  if (await playAnswer(b, n, sink)) res.end();
+}
