@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { cors } from "hono/cors";
 import type { Backend } from "./backend/types.ts";
 import type { Config } from "./config.ts";
@@ -24,6 +25,8 @@ import { ModelCatalog } from "./openai/model-catalog.ts";
 import { ResponseStore } from "./openai/response-store.ts";
 import { WaitingTurns } from "./openai/waiting-turns.ts";
 import { responsesRoutes } from "./http/routes/responses.ts";
+import { messagesRoutes } from "./http/routes/messages.ts";
+import { anthropicError } from "./anthropic/anthropic-error.ts";
 import { usageRoutes } from "./http/routes/usage.ts";
 import { AccountCache } from "./http/account-cache.ts";
 import { USAGE_LIMIT_HEADERS, usageLimitHeaders } from "./openai/usage-limits.ts";
@@ -56,6 +59,9 @@ export interface AppDeps {
 
 /** The API's paths, served under /v1 and without it; all of them need the bearer key. */
 const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*", "/usage"];
+/** The Anthropic Messages API: same key (also as `x-api-key`), errors in Anthropic's shape. */
+const MESSAGES_PATHS = ["/messages", "/messages/*"];
+const isMessagesPath = (path: string) => /^(\/v1)?\/messages(\/|$)/.test(path);
 
 /** How many finished requests the dashboard lists. */
 const RECENT_EVENTS = 200;
@@ -81,7 +87,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const { config } = input;
   const deps: AppDeps = {
     ...input,
-    catalog: input.catalog ?? new ModelCatalog(input.backend, config.upstreamModel),
+    catalog: input.catalog ?? new ModelCatalog(input.backend, config),
     telemetry: input.telemetry ?? createTelemetry(input),
     waitingTurns: input.waitingTurns ?? new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs }),
     responseStore: input.responseStore ?? new ResponseStore({ max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs }),
@@ -106,12 +112,13 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   if (config.corsAllowedOrigins.length) {
     const apiCors = cors({
       origin: [...config.corsAllowedOrigins],
-      allowHeaders: ["Authorization", "Content-Type"],
+      // The Anthropic SDK in a browser sends its key and version headers too.
+      allowHeaders: ["Authorization", "Content-Type", "x-api-key", "anthropic-version", "anthropic-beta", "anthropic-dangerous-direct-browser-access"],
       exposeHeaders: ["Retry-After", "X-Request-Id", ...USAGE_LIMIT_HEADERS],
       maxAge: 600,
     });
     // API paths only: the dashboard stays same-origin whatever clients are allowed.
-    for (const path of ["/v1/*", ...API_PATHS]) app.use(path, apiCors);
+    for (const path of ["/v1/*", ...API_PATHS, ...MESSAGES_PATHS]) app.use(path, apiCors);
   }
   // After the trace and CORS: a refused request is logged, counted and readable by a browser client.
   app.use("*", async (c, next) => {
@@ -123,14 +130,17 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
   const auth = bearerAuth(deps.apiKey);
   for (const path of API_PATHS) api.use(path, auth);
+  const messagesAuth = bearerAuth(deps.apiKey, true);
+  for (const path of MESSAGES_PATHS) api.use(path, messagesAuth);
   // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
   api.use("*", async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), deps.clock.nowSeconds()))) c.res.headers.set(name, value);
   });
-  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
+  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), { listEfforts: config.modelsListEfforts, login: config.commands.login }));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
+  api.route("/", messagesRoutes(deps));
   api.route("/", usageRoutes(new AccountCache(deps.backend)));
 
   app.route("/", healthRoutes(deps.readiness));
@@ -147,7 +157,10 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     if (!(err instanceof ApiError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');
     if (apiError.retryAfterSeconds !== undefined) c.header("Retry-After", String(apiError.retryAfterSeconds));
-    return c.json(apiError.toBody(), apiError.status);
+    if (!isMessagesPath(normalizedPath(c.req.raw))) return c.json(apiError.toBody(), apiError.status);
+    const { status, body } = anthropicError(apiError, c.get("trace").id);
+    c.header("Content-Type", "application/json");
+    return c.body(JSON.stringify(body), status as ContentfulStatusCode); // 529 is Anthropic's own
   };
   // Answered, not thrown: a throw here would skip the request middleware's bookkeeping.
   app.notFound((c) => errorResponse(new NotFoundError("Unknown route. The API is served under /v1 (e.g. POST /v1/chat/completions)."), c));

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEPLOYMENTS, operatorCommands, type OperatorCommands } from "./operator-commands.ts";
 
 /** Parsed, clamped, frozen configuration. Only this module reads the environment. */
 export interface Config {
@@ -47,6 +48,21 @@ export interface Config {
   readonly chatgptBaseUrl: string | undefined;
   /** Put the loopback relay (src/chatgpt-relay/) between Codex and the ChatGPT backend. */
   readonly chatgptRelay: boolean;
+  /** The sign-in commands hints name: npm's in a checkout, the compose service's in the image (DEPLOYMENT=docker). */
+  readonly commands: OperatorCommands;
+  /** Requested model ids (or prefixes) answered by another model, optionally at an effort (`MODEL_ALIASES`). */
+  readonly modelAliases: readonly ModelAlias[];
+  /** /v1/models also lists `<model>-<effort>` for every effort the catalog lists (`MODELS_LIST_EFFORTS`). */
+  readonly modelsListEfforts: boolean;
+}
+
+export interface ModelAlias {
+  /** The id, or with `prefix` the start of ids, this alias answers. */
+  readonly match: string;
+  readonly prefix: boolean;
+  /** A catalog model id, or `codex-cli-default`. */
+  readonly model: string;
+  readonly effort: string | undefined;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -100,6 +116,20 @@ const flag = (fallback: boolean) =>
     )
     .transform((v) => (v === undefined ? fallback : ["true", "1", "yes", "on"].includes(v)));
 
+/** `pattern=model[:effort]` pairs separated by commas; a pattern ending in `*` is a prefix. */
+const modelAliases = optionalText.transform((v, ctx): ModelAlias[] => {
+  const aliases: ModelAlias[] = [];
+  for (const entry of (v ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
+    const match = /^([^=\s*]+)(\*?)\s*=\s*([^:=\s]+)(?::([a-z]+))?$/.exec(entry);
+    if (!match?.[1] || !match[3]) {
+      ctx.addIssue({ code: "custom", message: `'${entry}' is not pattern=model or pattern=model:effort (a pattern may end in *)` });
+      continue;
+    }
+    aliases.push({ match: match[1], prefix: match[2] === "*", model: match[3], effort: match[4] });
+  }
+  return aliases;
+});
+
 const envSchema = z.object({
   HOST: optionalText.transform((v) => v ?? "127.0.0.1"),
   PORT: clampedInt(8320, 0, 65535),
@@ -112,9 +142,12 @@ const envSchema = z.object({
   PROXY_API_KEY_FILE: optionalText,
   CODEX_UPSTREAM_MODEL: optionalText,
   CODEX_REQUEST_TIMEOUT_SECONDS: clampedInt(180, 5, 900),
-  MAX_REQUEST_BODY_BYTES: clampedInt(262_144, 1024, 2_000_000),
-  MAX_MESSAGES: clampedInt(32, 1, 128),
-  MAX_TOTAL_TEXT_CHARS: clampedInt(80_000, 1, 500_000),
+  // Sized for agents: a few photos as data URLs plus a conversation as long as the largest
+  // context window in Codex's catalog (500,000 tokens, about 4 characters each); the model's
+  // own window is the real limit, and Codex reports it (context_length_exceeded).
+  MAX_REQUEST_BODY_BYTES: clampedInt(25_000_000, 1024, 100_000_000),
+  MAX_MESSAGES: clampedInt(10_000, 1, 100_000),
+  MAX_TOTAL_TEXT_CHARS: clampedInt(2_000_000, 1, 8_000_000),
   MAX_CONCURRENT_REQUESTS: clampedInt(8, 1, 64),
   SPARE_THREADS: optionalClampedInt(0, 64),
   MAX_QUEUE_LENGTH: clampedInt(32, 0, 1000),
@@ -128,13 +161,16 @@ const envSchema = z.object({
   METRICS_PUBLIC: flag(false),
   MAX_WAITING_TOOL_TURNS: clampedInt(16, 0, 256),
   TOOL_TURN_WAIT_SECONDS: clampedInt(120, 5, 1800),
-  MAX_IMAGE_BYTES: clampedInt(1_000_000, 1024, 1_500_000),
+  MAX_IMAGE_BYTES: clampedInt(5_000_000, 1024, 20_000_000),
   RESPONSES_STORE_MAX: clampedInt(100, 0, 10_000),
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
   MAX_WARM_THREADS: clampedInt(32, 0, 256),
   WARM_THREAD_IDLE_SECONDS: clampedInt(1800, 0, 86_400),
+  MODEL_ALIASES: modelAliases,
+  MODELS_LIST_EFFORTS: flag(false),
   CHATGPT_BASE_URL: z.preprocess(emptyAsUnset, backendUrl.optional()),
   CHATGPT_RELAY: flag(true),
+  DEPLOYMENT: choice(DEPLOYMENTS, "local"),
 });
 
 const DEFAULT_SPARE_THREADS_MAX = 16;
@@ -188,8 +224,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
     maxWarmThreads: e.MAX_WARM_THREADS,
     warmThreadIdleMs: e.WARM_THREAD_IDLE_SECONDS * 1000,
+    modelAliases: Object.freeze(e.MODEL_ALIASES.map((a) => Object.freeze(a))),
+    modelsListEfforts: e.MODELS_LIST_EFFORTS,
     chatgptBaseUrl: e.CHATGPT_BASE_URL,
     chatgptRelay: e.CHATGPT_RELAY,
+    commands: Object.freeze(operatorCommands(e.DEPLOYMENT)),
   });
 }
 

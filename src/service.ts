@@ -62,7 +62,14 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   const codexArgs = hardeningArgs({ chatgptBaseUrl: relay?.baseUrl ?? config.chatgptBaseUrl });
   const backend: Backend =
     config.backend === "exec"
-      ? new ExecBackend({ bin, codexArgs, env, workDir: config.codexWorkDir, instructionsFile: path.join(config.dataDir, "exec-instructions.md") })
+      ? new ExecBackend({
+          bin,
+          codexArgs,
+          env,
+          workDir: config.codexWorkDir,
+          instructionsFile: path.join(config.dataDir, "exec-instructions.md"),
+          commands: config.commands,
+        })
       : new AppServerBackend({
           bin,
           codexArgs,
@@ -72,6 +79,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
           clientVersion: pinned,
           spareThreads: config.spareThreads,
           warmThreads: { max: config.maxWarmThreads, idleMs: config.warmThreadIdleMs },
+          loginCommand: config.commands.login,
           ...(hooks.wireTap ? { onWire: hooks.wireTap } : {}),
           ...(hooks.codexRpcTimeoutMs ? { rpcTimeoutMs: hooks.codexRpcTimeoutMs } : {}),
         });

@@ -27,6 +27,8 @@ export interface AccountManagerOptions {
   readonly recycle: (reason: string) => void;
   /** The usage limits Codex pushed during turns; read afresh for the account details. */
   readonly rateLimits: RateLimitTracker;
+  /** The sign-in command the login problems name (Config.commands.login). */
+  readonly loginCommand: string;
 }
 
 /** account/read asks the ChatGPT backend about workspaces and fails (or hangs) offline. */
@@ -163,7 +165,7 @@ export class AccountManager {
     file = this.#fingerprint();
     this.#view = view;
     if (view.authMode === "chatgpt") this.#hadChatgpt = true;
-    const status = describeView(view, {
+    const status = describeView(view, this.#o.loginCommand, {
       fileRemoved: file === null,
       rejected: this.#rejected !== undefined,
       ended: this.#hadChatgpt && view.authMode === null,

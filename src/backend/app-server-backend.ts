@@ -45,6 +45,8 @@ export interface AppServerBackendOptions {
   readonly rpcTimeoutMs?: number;
   /** Sees every JSON-RPC message to and from Codex (the contract tests validate them). */
   readonly onWire?: WireObserver;
+  /** The sign-in command the login problems name (Config.commands.login). */
+  readonly loginCommand: string;
 }
 
 const DEFAULT_RPC_TIMEOUT_MS = 30_000;
@@ -107,6 +109,7 @@ export class AppServerBackend implements Backend {
       local: (pending) => this.#local(pending),
       rpcTimeoutMs: this.#rpcTimeoutMs,
       recycle: (reason) => this.#supervisor.recycle(reason),
+      loginCommand: options.loginCommand,
       rateLimits: this.#rateLimits,
     });
     this.#turns = new ActiveTurns({

@@ -96,6 +96,9 @@ export const modelListResult = z.object({
   nextCursor: z.string().nullable(),
 });
 
+/** `item/started`: only the item's kind is read (a `contextCompaction` means the conversation did not fit). */
+export const itemStarted = z.object({ ...turnScoped, item: z.object({ type: z.string() }) });
+
 /** `rawResponseItem/completed` (threads started with `experimentalRawEvents`): only function calls are read. */
 export const rawResponseItemCompleted = z.object({
   ...turnScoped,

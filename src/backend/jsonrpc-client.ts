@@ -113,7 +113,9 @@ export class JsonRpcClient {
     const line = JSON.stringify(message, wellFormedStrings);
     // The observer gets what went on the wire (no undefined fields), as a copy it may keep.
     if (this.#handlers.onWire) this.#handlers.onWire("out", JSON.parse(line));
-    this.#output.write(`${line}\n`);
+    // Two writes: joining a large message with its newline would copy it once more.
+    this.#output.write(line);
+    this.#output.write("\n");
   }
 
   #receive(line: string): void {

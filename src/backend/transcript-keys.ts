@@ -57,9 +57,21 @@ export function itemDigest(item: HistoryItem): string {
     case "user":
       return sha256(JSON.stringify(["user", item.text, item.images]));
     case "tool_call":
-      return sha256(JSON.stringify(["tool_call", item.callId, item.name, item.arguments]));
+      return sha256(JSON.stringify(["tool_call", item.callId, item.name, canonicalJson(item.arguments)]));
     case "tool_result":
       return sha256(JSON.stringify(["tool_result", item.callId, item.output]));
+  }
+}
+
+/**
+ * Arguments as the same call whatever the spacing: clients that parse them (the Messages API's
+ * `input` object, SDKs) send them back re-serialised. Key order and values still count.
+ */
+function canonicalJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text;
   }
 }
 

@@ -32,7 +32,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
     try {
       return await call();
     } catch (err) {
-      throw toApiError(err);
+      throw toApiError(err, deps.config.commands.login);
     }
   };
 

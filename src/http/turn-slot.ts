@@ -38,7 +38,7 @@ export async function takeTurnSlot(c: Context, deps: Pick<AppDeps, "config" | "l
     failure(err) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
       if (reason instanceof ClientGoneError) return reason;
-      const apiError = toApiError(reason);
+      const apiError = toApiError(reason, config.commands.login);
       if (apiError.code === "codex_login_required") void readiness.refresh(); // the login may have expired
       return apiError;
     },

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import Anthropic from "@anthropic-ai/sdk";
+import type { MessageParam } from "@anthropic-ai/sdk/resources/messages";
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { startE2E, TEST_API_KEY, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
@@ -228,6 +230,38 @@ test("images in history: the same image continues the thread, other image bytes 
   const other = await ask([changed, { role: "assistant", content: a.content }, { role: "user", content: "image 1" }], { model });
   assert.equal(other.content, "echo: image 1");
   assert.notEqual(other.keys[0], a.keys[0]);
+});
+
+test("/v1/messages (Anthropic): a conversation, tool_use and tool_result included, stays on one thread", async () => {
+  const anthropic = new Anthropic({ baseURL: e2e.service.url, apiKey: TEST_API_KEY, maxRetries: 0 });
+  e2e.upstream.behave((req) => {
+    const input = req.body.input ?? [];
+    const last = input.at(-1);
+    if (userTexts(input).at(-1) === "Weather?" && last?.type === "message") {
+      // Spaced arguments: the Messages API hands them back re-serialised, without the spaces.
+      return { functionCalls: [{ callId: "call_m1", name: "get_weather", arguments: '{"city": "Paris"}' }] };
+    }
+    return { deltas: ["echo: ", String(last?.type === "function_call_output" ? last.output : userTexts(input).at(-1))] };
+  });
+  const tools = [{ name: "get_weather", description: "Weather of a city", input_schema: { type: "object" as const, properties: { city: { type: "string" } } } }];
+  const before = e2e.upstream.modelCalls.length;
+  const messages: MessageParam[] = [];
+  for (const text of ["Hello", "Weather?", "Thanks"]) {
+    messages.push({ role: "user", content: text });
+    let reply = await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 256, system: "Be brief.", messages, tools });
+    if (reply.stop_reason === "tool_use") {
+      messages.push({ role: "assistant", content: reply.content });
+      messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: "call_m1", content: "22 C" }] });
+      reply = await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 256, system: "Be brief.", messages, tools });
+      assert.deepEqual(reply.content, [{ type: "text", text: "echo: 22 C" }]);
+    } else {
+      assert.deepEqual(reply.content, [{ type: "text", text: `echo: ${text}` }]);
+    }
+    messages.push({ role: "assistant", content: reply.content });
+  }
+  const keys = e2e.upstream.modelCalls.slice(before).map((c) => c.body.prompt_cache_key);
+  assert.equal(keys.length, 4);
+  assert.equal(new Set(keys).size, 1);
 });
 
 test("/metrics counts the reuse hits and misses by reason, and the warm threads", async () => {

@@ -50,6 +50,7 @@ function harness(answers: Record<string, (params: unknown) => Answer>) {
       manager.childReady(); // the "new child" loads the file at once
     },
     rateLimits: new RateLimitTracker(),
+    loginCommand: "npm run login",
   });
   const notify = (method: string, params: unknown) => fromCodex.write(`${JSON.stringify({ method, params })}\n`);
   return {

@@ -30,6 +30,7 @@ async function withFake(mode: string, run: (backend: AppServerBackend, calls: ()
     logger: silentLogger,
     clientVersion: "test",
     spareThreads: 0,
+    loginCommand: "npm run login",
   });
   await backend.start();
   try {
@@ -95,6 +96,7 @@ test("a Codex binary that cannot be started is retried with backoff and named as
     workDir: tmpdir(),
     logger: silentLogger,
     clientVersion: "test",
+    loginCommand: "npm run login",
   });
   await backend.start();
   try {

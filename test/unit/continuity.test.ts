@@ -94,6 +94,24 @@ describe("continuity: which follow-up request continues the warm thread", () => 
     assert.equal(c.plan(request(history, "Tomorrow?", { tools })).warm, "t1");
   });
 
+  test("tool-call arguments match whatever their spacing (clients re-serialise them), not whatever their values", () => {
+    const tools = [{ name: "f", description: "", parameters: {} }];
+    const cases = [
+      { sent: '{"city":"Paris"}', hit: true },
+      { sent: '{ "city": "Paris" }', hit: true },
+      { sent: '{"city":"Lyon"}', hit: false },
+    ];
+    for (const { sent, hit } of cases) {
+      const { c } = continuity();
+      const plan = c.plan(request([], "Weather?", { tools }));
+      complete(plan, "t1", "", [{ callId: "c1", name: "f", arguments: '{"city": "Paris"}' }]);
+      plan.keeper.resumed([{ callId: "c1", output: "22 C" }]);
+      complete(plan, "t1", "Sunny.");
+      const history = [user("Weather?"), { type: "tool_call", callId: "c1", name: "f", arguments: sent } as const, { type: "tool_result", callId: "c1", output: "22 C" } as const, assistant("Sunny.")];
+      assert.equal(c.plan(request(history, "More?", { tools })).warm, hit ? "t1" : undefined, sent);
+    }
+  });
+
   test("two conversations sharing a 20-message prefix, then differing, never share a thread", () => {
     const { c } = continuity();
     const prefix: HistoryItem[] = [];
