@@ -9,6 +9,8 @@ import { startStandInUpstream } from "../test/helpers/stand-in-upstream.ts";
 import { benchBackend, type BackendResult } from "./backend-run.ts";
 import { killWorkers } from "./bench-service.ts";
 import { chatgptPathDetails, chatgptPathVerdicts } from "./chatgpt-path-report.ts";
+import { conversationReport } from "./conversation-report.ts";
+import { benchConversation, type ConversationMode } from "./conversation-run.ts";
 import { benchChatGptPath, type ChatGptPathResult } from "./chatgpt-path-run.ts";
 import { details, table } from "./report.ts";
 
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   const results: BackendResult[] = [];
   let noLogin: BackendResult | undefined;
   const chatgpt: ChatGptPathResult[] = [];
+  let conversation: ConversationMode[] = [];
   try {
     if (ONLY !== "chatgpt") {
       for (const backend of ["app-server", "exec"] as const) {
@@ -44,6 +47,8 @@ async function main(): Promise<void> {
       }
       process.stdout.write("benchmarking app-server latency without a ChatGPT login in CODEX_HOME ...\n");
       noLogin = await benchBackend("app-server", upstream, guard, { login: false, latencyOnly: true });
+      process.stdout.write("benchmarking a 40-turn conversation, continuity on and off ...\n");
+      conversation = await benchConversation(upstream, guard);
     }
     if (ONLY !== "stand-in") {
       for (const run of [
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
   }
   const out = ["", ...[...results, ...(noLogin ? [noLogin] : [])].flatMap(details), ...chatgpt.flatMap(chatgptPathDetails), ""];
   if (results.length) out.push(...table(version, results, noLogin), "");
+  if (conversation.length) out.push(...conversationReport(conversation), "");
   const [base, delayed] = chatgpt;
   if (base && delayed) out.push(`Targets on the ChatGPT path (relay on, codex-cli ${version}):`, ...chatgptPathVerdicts(base, delayed), "");
   process.stdout.write(out.join("\n"));
