@@ -14,6 +14,9 @@ export interface ParameterRule {
 const present = (v: unknown) => v !== undefined && v !== null;
 const IGNORED_SAMPLING = "accepted, no effect: Codex does not expose it";
 
+/** Client-named conversations are no way around the exact match (a different history must never see a thread's hidden state). */
+const CONTINUITY_NOTE = "conversations continue on their Codex thread by exact match of the history only (see Conversation continuity)";
+
 export const CHAT_PARAMETERS: readonly ParameterRule[] = [
   { param: "model", support: "honoured", note: "`codex-cli-default` or a Codex model id, optionally `-<effort>` (e.g. `gpt-5.5-high`)" },
   { param: "messages", support: "honoured", note: "roles system, developer, user, assistant (with `tool_calls`), tool, function" },
@@ -45,6 +48,7 @@ export const CHAT_PARAMETERS: readonly ParameterRule[] = [
   { param: "temperature, top_p, seed, stop, presence_penalty, frequency_penalty, logit_bias", support: "ignored", note: IGNORED_SAMPLING },
   { param: "logprobs, top_logprobs", support: "ignored", note: "`logprobs` is always null" },
   { param: "user, metadata, store, service_tier, prediction", support: "ignored", note: "" },
+  { param: "prompt_cache_key, safety_identifier", support: "ignored", note: CONTINUITY_NOTE },
 ];
 
 export const RESPONSES_PARAMETERS: readonly ParameterRule[] = [
@@ -73,6 +77,7 @@ export const RESPONSES_PARAMETERS: readonly ParameterRule[] = [
   },
   { param: "store", support: "ignored", note: "every response is kept in the in-memory window" },
   { param: "max_output_tokens, temperature, top_p, truncation, include, metadata, user", support: "ignored", note: "" },
+  { param: "prompt_cache_key, safety_identifier", support: "ignored", note: CONTINUITY_NOTE },
 ];
 
 export const MESSAGES_PARAMETERS: readonly ParameterRule[] = [
