@@ -6,12 +6,12 @@ import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import { threadLoadedList, threadStartResult } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
 import { Continuity } from "./continuity.ts";
-import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS } from "./codex-hardening.ts";
 import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
 import { fetchModelList } from "./model-list.ts";
 import { RateLimitTracker } from "./rate-limits.ts";
 import { parseResult, rpc, toBackendError } from "./rpc-call.ts";
 import { ThreadPool } from "./thread-pool.ts";
+import { threadStartParams } from "./thread-start.ts";
 import type {
   AccountDetails,
   AccountStatus,
@@ -51,10 +51,6 @@ export interface AppServerBackendOptions {
 
 const DEFAULT_RPC_TIMEOUT_MS = 30_000;
 
-/** A client tool as a Codex dynamic tool (Codex calls it back through `item/tool/call`). */
-function dynamicTool(t: ToolDefinition): object {
-  return { type: "function", name: t.name, description: t.description, inputSchema: t.parameters };
-}
 
 /** Answers chats through one supervised `codex app-server`, one ephemeral thread per request. */
 export class AppServerBackend implements Backend {
@@ -238,14 +234,7 @@ export class AppServerBackend implements Backend {
   }
 
   async #startThread(client: JsonRpcClient, tools: readonly ToolDefinition[] = []): Promise<StartedThread> {
-    const params = {
-      cwd: this.#o.workDir,
-      sandbox: "read-only",
-      approvalPolicy: "never",
-      ephemeral: true,
-      baseInstructions: tools.length ? BASE_INSTRUCTIONS_WITH_TOOLS : BASE_INSTRUCTIONS,
-      ...(tools.length ? { dynamicTools: tools.map(dynamicTool), experimentalRawEvents: true } : {}),
-    };
+    const params = threadStartParams(this.#o.workDir, tools);
     const started = await this.#local(client.request("thread/start", params, this.#rpcTimeoutMs).then((r) => parseResult(threadStartResult, r)));
     this.#configuredModel = started.model;
     return { client, threadId: started.thread.id };
