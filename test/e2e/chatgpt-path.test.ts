@@ -44,6 +44,22 @@ test("a chat answers from the ChatGPT backend's model stream, streaming and not,
   assert.ok(e2e.chatgpt.modelCalls.length >= 2);
 });
 
+test("a conversation continues on one warm thread: every turn reaches the model stream with one prompt_cache_key", async () => {
+  e2e.chatgpt.behave({ deltas: ["Noted."] });
+  const from = e2e.chatgpt.modelCalls.length;
+  const messages: { role: string; content: string }[] = [];
+  for (const text of ["first question", "second question", "third question"]) {
+    messages.push({ role: "user", content: text });
+    const res = await chat({ messages });
+    assert.equal(res.status, 200);
+    messages.push({ role: "assistant", content: ((await res.json()) as ChatBody).choices[0]?.message.content ?? "" });
+  }
+  const calls = e2e.chatgpt.modelCalls.slice(from);
+  assert.equal(calls.length, 3);
+  assert.ok(calls[0]?.body.prompt_cache_key, "Codex names its cache key");
+  assert.equal(new Set(calls.map((c) => c.body.prompt_cache_key)).size, 1);
+});
+
 test("Codex's per-turn user-settings fetch never reaches the backend: the relay answers it", async () => {
   const from = e2e.chatgpt.calls.length;
   for (let i = 0; i < 3; i++) assert.equal((await chat()).status, 200);

@@ -21,6 +21,8 @@ const modelCallBody = z.looseObject({
   input: z.array(z.looseObject({ type: z.string(), role: z.string().optional() })).optional(),
   tools: z.array(z.looseObject({ type: z.string(), name: z.string().optional() })).optional(),
   generate: z.boolean().optional(),
+  /** Codex's thread id: the backend routes its prompt cache by it. */
+  prompt_cache_key: z.string().optional(),
 });
 export type ModelCallBody = z.infer<typeof modelCallBody>;
 
