@@ -11,7 +11,7 @@ import { Shutdown } from "./core/shutdown.ts";
 import { ApiError, ClientGoneError, InternalError, NotFoundError, UnavailableError } from "./errors.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
-import { bearerAuth } from "./http/auth.ts";
+import { bearerAuth, keyLocation } from "./http/auth.ts";
 import { RequestTrace } from "./http/request-trace.ts";
 import { chatRoutes } from "./http/routes/chat.ts";
 import { healthRoutes } from "./http/routes/health.ts";
@@ -128,9 +128,9 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   });
 
   const api = new Hono<AppEnv>();
-  const auth = bearerAuth(deps.apiKey);
+  const auth = bearerAuth(deps.apiKey, keyLocation(config));
   for (const path of API_PATHS) api.use(path, auth);
-  const messagesAuth = bearerAuth(deps.apiKey, true);
+  const messagesAuth = bearerAuth(deps.apiKey, keyLocation(config), true);
   for (const path of MESSAGES_PATHS) api.use(path, messagesAuth);
   // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
   api.use("*", async (c, next) => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Hono } from "hono";
 import type { AppDeps } from "../app.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { bearerAuth } from "../http/auth.ts";
+import { bearerAuth, keyLocation } from "../http/auth.ts";
 import { toApiError } from "../http/backend-errors.ts";
 import { pinnedCodexVersion } from "../backend/codex-binary.ts";
 import { AccountCache } from "../http/account-cache.ts";
@@ -27,7 +27,7 @@ export interface DashboardDeps extends AppDeps {
 export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const account = new AccountCache(deps.backend);
-  const auth = bearerAuth(deps.apiKey);
+  const auth = bearerAuth(deps.apiKey, keyLocation(deps.config));
   const backendCall = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       return await call();

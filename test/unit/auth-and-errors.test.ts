@@ -47,6 +47,14 @@ describe("bearer auth", () => {
     assert.equal(t.backend.turns.length, 0);
   });
 
+  test("a missing key's 401 says where the key is: the configured key file, or PROXY_API_KEY", async () => {
+    const message = async (t: ReturnType<typeof createTestApp>) =>
+      ((await (await t.app.request("/v1/models")).json()) as { error: { message: string } }).error.message;
+    assert.match(await message(createTestApp()), /the key is in the PROXY_API_KEY setting/);
+    const fromFile = createTestApp({ env: { PROXY_API_KEY: "", PROXY_API_KEY_FILE: "/run/secrets/ccp_key" } });
+    assert.match(await message(fromFile), /the key is in \/run\/secrets\/ccp_key\)/);
+  });
+
   test("/chat/completions without /v1 is protected too", async () => {
     const t = createTestApp();
     const res = await t.app.request("/chat/completions", { method: "POST", body: "{}" });
