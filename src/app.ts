@@ -8,7 +8,9 @@ import type { Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
 import type { RequestProblem } from "./core/readiness.ts";
 import { Shutdown } from "./core/shutdown.ts";
-import { ApiError, ClientGoneError, InternalError, NotFoundError, UnavailableError } from "./errors.ts";
+import { BackendError } from "./backend/backend-error.ts";
+import { ApiError, ClientGoneError, NotFoundError, UnavailableError } from "./errors.ts";
+import { toApiError } from "./http/backend-errors.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { bearerAuth, keyLocation } from "./http/auth.ts";
@@ -137,7 +139,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     await next();
     for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), deps.clock.nowSeconds()))) c.res.headers.set(name, value);
   });
-  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), { listEfforts: config.modelsListEfforts, login: config.commands.login }));
+  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), config.modelsListEfforts));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
   api.route("/", messagesRoutes(deps));
@@ -152,9 +154,10 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const errorResponse = (err: Error, c: Context<AppEnv>) => {
     // 499 (nginx's "client closed request"): only the request log sees it.
     if (err instanceof ClientGoneError) return new Response(null, { status: 499 });
-    const apiError = err instanceof ApiError ? err : new InternalError("The adapter hit an unexpected error.");
+    // The one mapping: routes throw ApiErrors or let backend failures through as they are.
+    const apiError = toApiError(err, config.commands.login);
     c.get("trace").note({ code: apiError.code ?? apiError.type }); // code-less errors count under their type
-    if (!(err instanceof ApiError)) logger.error("unhandled error", { error: err.name });
+    if (!(err instanceof ApiError) && !(err instanceof BackendError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');
     if (apiError.retryAfterSeconds !== undefined) c.header("Retry-After", String(apiError.retryAfterSeconds));
     if (!isMessagesPath(normalizedPath(c.req.raw))) return c.json(apiError.toBody(), apiError.status);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Shutdown } from "../../src/core/shutdown.ts";
-import { TEST_KEY, chatBody, createTestApp } from "../helpers/fake-backend.ts";
+import { BackendError } from "../../src/backend/backend-error.ts";
+import { FakeBackend, TEST_KEY, chatBody, createTestApp } from "../helpers/fake-backend.ts";
 
 interface ErrorJson {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -261,5 +262,19 @@ describe("CORS", () => {
     const res = await t.request("/v1/models", { headers: { origin: "app://obsidian.md" } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("access-control-allow-origin"), null);
+  });
+});
+
+describe("one error mapping", () => {
+  test("a backend failure a route lets through is rendered by the error handler in the API's shape, never a 500", async () => {
+    const backend = new FakeBackend();
+    backend.models = new BackendError("unauthenticated", "the login was refused");
+    const t = createTestApp({ backend });
+    const res = await t.request("/v1/models");
+    assert.equal(res.status, 503);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "codex_login_required");
+    assert.ok(!t.logs.some((l) => l.includes('"unhandled error"')));
+    backend.models = new BackendError("upstream", "the catalog could not be read");
+    assert.equal((await t.request("/v1/models")).status, 502);
   });
 });
