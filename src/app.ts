@@ -1,12 +1,7 @@
 import { Hono, type Context } from "hono";
+import type { AppDeps } from "./app-deps.ts";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { cors } from "hono/cors";
-import type { Backend } from "./backend/types.ts";
-import type { Config } from "./config.ts";
-import type { Clock } from "./core/clock.ts";
-import type { Limiter } from "./core/limiter.ts";
-import type { Logger } from "./core/logger.ts";
-import type { RequestProblem } from "./core/readiness.ts";
 import { Shutdown } from "./core/shutdown.ts";
 import { BackendError } from "./backend/backend-error.ts";
 import { ApiError, ClientGoneError, NotFoundError, UnavailableError } from "./errors.ts";
@@ -32,32 +27,6 @@ import { anthropicError } from "./anthropic/anthropic-error.ts";
 import { usageRoutes } from "./http/routes/usage.ts";
 import { AccountCache } from "./http/account-cache.ts";
 import { USAGE_LIMIT_HEADERS, usageLimitHeaders } from "./openai/usage-limits.ts";
-
-/** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
-export interface ReadinessProbe {
-  problem(): string | undefined;
-  requestProblem(): Promise<RequestProblem | undefined>;
-  refresh(): Promise<void>;
-}
-
-export interface AppDeps {
-  readonly config: Config;
-  /** The bearer key clients must send. */
-  readonly apiKey: string;
-  readonly backend: Backend;
-  readonly limiter: Limiter;
-  readonly readiness: ReadinessProbe;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly catalog: ModelCatalog;
-  readonly telemetry: Telemetry;
-  /** Turns paused on client tool calls, waiting for the client's next request. */
-  readonly waitingTurns: WaitingTurns;
-  /** Earlier /v1/responses conversations, for `previous_response_id`. */
-  readonly responseStore: ResponseStore;
-  /** Draining refuses every new request; an interrupt aborts the running turns. */
-  readonly shutdown: Shutdown;
-}
 
 /** The API's paths, served under /v1 and without it; all of them need the bearer key. */
 const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*", "/usage"];

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../app-deps.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { bearerAuth, keyLocation } from "../http/auth.ts";
 import { pinnedCodexVersion } from "../backend/codex-binary.ts";

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../app-deps.ts";
 import { ClientGoneError, TimeoutError, type ApiError } from "../errors.ts";
 import { toApiError } from "./backend-errors.ts";
 
