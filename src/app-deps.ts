@@ -3,14 +3,14 @@ import type { Config } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
-import type { RequestProblem } from "./core/readiness.ts";
+import type { RequestProblem } from "./backend/readiness.ts";
 import type { Shutdown } from "./core/shutdown.ts";
 import type { Telemetry } from "./observability/telemetry.ts";
 import type { ModelCatalog } from "./openai/model-catalog.ts";
 import type { ResponseStore } from "./openai/response-store.ts";
 import type { WaitingTurns } from "./openai/waiting-turns.ts";
 
-/** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
+/** What the HTTP layer needs to know about readiness (see backend/readiness.ts). */
 export interface ReadinessProbe {
   problem(): string | undefined;
   requestProblem(): Promise<RequestProblem | undefined>;

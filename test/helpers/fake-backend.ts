@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../../src/http/app-env.ts";
 import type { ReadinessProbe } from "../../src/app-deps.ts";
 import { createApp } from "../../src/app.ts";
-import type { RequestProblem } from "../../src/core/readiness.ts";
+import type { RequestProblem } from "../../src/backend/readiness.ts";
 import type {
   AccountDetails,
   AccountStatus,

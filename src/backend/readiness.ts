@@ -1,5 +1,5 @@
-import type { AccountStatus, Backend } from "../backend/types.ts";
-import type { Logger } from "./logger.ts";
+import type { AccountStatus, Backend } from "./types.ts";
+import type { Logger } from "../core/logger.ts";
 
 export interface ReadinessOptions {
   readonly backend: Backend;
