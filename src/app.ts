@@ -1,17 +1,14 @@
 import { Hono, type Context } from "hono";
+import type { AppDeps } from "./app-deps.ts";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { cors } from "hono/cors";
-import type { Backend } from "./backend/types.ts";
-import type { Config } from "./config.ts";
-import type { Clock } from "./core/clock.ts";
-import type { Limiter } from "./core/limiter.ts";
-import type { Logger } from "./core/logger.ts";
-import type { RequestProblem } from "./core/readiness.ts";
 import { Shutdown } from "./core/shutdown.ts";
-import { ApiError, ClientGoneError, InternalError, NotFoundError, UnavailableError } from "./errors.ts";
+import { BackendError } from "./backend/backend-error.ts";
+import { ApiError, ClientGoneError, NotFoundError, UnavailableError } from "./errors.ts";
+import { toApiError } from "./http/backend-errors.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
-import { bearerAuth } from "./http/auth.ts";
+import { bearerAuth, keyLocation } from "./http/auth.ts";
 import { RequestTrace } from "./http/request-trace.ts";
 import { chatRoutes } from "./http/routes/chat.ts";
 import { healthRoutes } from "./http/routes/health.ts";
@@ -30,32 +27,6 @@ import { anthropicError } from "./anthropic/anthropic-error.ts";
 import { usageRoutes } from "./http/routes/usage.ts";
 import { AccountCache } from "./http/account-cache.ts";
 import { USAGE_LIMIT_HEADERS, usageLimitHeaders } from "./openai/usage-limits.ts";
-
-/** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
-export interface ReadinessProbe {
-  problem(): string | undefined;
-  requestProblem(): Promise<RequestProblem | undefined>;
-  refresh(): Promise<void>;
-}
-
-export interface AppDeps {
-  readonly config: Config;
-  /** The bearer key clients must send. */
-  readonly apiKey: string;
-  readonly backend: Backend;
-  readonly limiter: Limiter;
-  readonly readiness: ReadinessProbe;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly catalog: ModelCatalog;
-  readonly telemetry: Telemetry;
-  /** Turns paused on client tool calls, waiting for the client's next request. */
-  readonly waitingTurns: WaitingTurns;
-  /** Earlier /v1/responses conversations, for `previous_response_id`. */
-  readonly responseStore: ResponseStore;
-  /** Draining refuses every new request; an interrupt aborts the running turns. */
-  readonly shutdown: Shutdown;
-}
 
 /** The API's paths, served under /v1 and without it; all of them need the bearer key. */
 const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*", "/usage"];
@@ -128,16 +99,16 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   });
 
   const api = new Hono<AppEnv>();
-  const auth = bearerAuth(deps.apiKey);
+  const auth = bearerAuth(deps.apiKey, keyLocation(config));
   for (const path of API_PATHS) api.use(path, auth);
-  const messagesAuth = bearerAuth(deps.apiKey, true);
+  const messagesAuth = bearerAuth(deps.apiKey, keyLocation(config), true);
   for (const path of MESSAGES_PATHS) api.use(path, messagesAuth);
   // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
   api.use("*", async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), deps.clock.nowSeconds()))) c.res.headers.set(name, value);
   });
-  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), { listEfforts: config.modelsListEfforts, login: config.commands.login }));
+  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), config.modelsListEfforts));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
   api.route("/", messagesRoutes(deps));
@@ -152,9 +123,10 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const errorResponse = (err: Error, c: Context<AppEnv>) => {
     // 499 (nginx's "client closed request"): only the request log sees it.
     if (err instanceof ClientGoneError) return new Response(null, { status: 499 });
-    const apiError = err instanceof ApiError ? err : new InternalError("The adapter hit an unexpected error.");
+    // The one mapping: routes throw ApiErrors or let backend failures through as they are.
+    const apiError = toApiError(err, config.commands.login);
     c.get("trace").note({ code: apiError.code ?? apiError.type }); // code-less errors count under their type
-    if (!(err instanceof ApiError)) logger.error("unhandled error", { error: err.name });
+    if (!(err instanceof ApiError) && !(err instanceof BackendError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');
     if (apiError.retryAfterSeconds !== undefined) c.header("Retry-After", String(apiError.retryAfterSeconds));
     if (!isMessagesPath(normalizedPath(c.req.raw))) return c.json(apiError.toBody(), apiError.status);

@@ -18,7 +18,7 @@ import type { Config } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
 import { createLimiter, type Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
-import { Readiness } from "./core/readiness.ts";
+import { Readiness } from "./backend/readiness.ts";
 import { Shutdown } from "./core/shutdown.ts";
 import { UnavailableError } from "./errors.ts";
 import { WaitingTurns } from "./openai/waiting-turns.ts";

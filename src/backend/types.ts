@@ -179,21 +179,30 @@ export interface BackendFeatures {
   readonly images: boolean;
 }
 
-export interface Backend {
+/** Answering chats: what the API routes use. */
+export interface ChatBackend {
   readonly name: "app-server" | "exec";
   readonly features: BackendFeatures;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  health(): BackendHealth;
-  runtime(): BackendRuntime;
   /** Runs one chat turn; errors surface as BackendError from the iterator. */
   chat(request: ChatTurnRequest): AsyncIterable<ChatEvent>;
   listModels(): Promise<readonly ModelInfo[]>;
   /** The model Codex runs when a request names none (from the operator's config), once known. */
   configuredModel(): string | undefined;
-  readAccount(): Promise<AccountStatus>;
+}
+
+/** The Codex process: what the service, readiness and the metrics use. */
+export interface BackendLifecycle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): BackendHealth;
+  runtime(): BackendRuntime;
   /** The version the running binary reports, e.g. "0.171.0". */
   binaryVersion(): Promise<string>;
+}
+
+/** The login and its usage limits: what the dashboard, /v1/usage and readiness use. */
+export interface AccountService {
+  readAccount(): Promise<AccountStatus>;
   /** Starts a device-code sign-in (replacing a pending one); resolves with the URL and code to show. */
   startLogin(): Promise<LoginState>;
   /** Cancels a pending sign-in; nothing happens when none is pending. */
@@ -208,3 +217,6 @@ export interface Backend {
   /** Called after a sign-in completes, a sign-out, or Codex reports another account change; returns an unsubscribe. */
   onAccountChanged(listener: () => void): () => void;
 }
+
+/** One backend plays all three roles; each consumer depends on the role it uses. */
+export interface Backend extends ChatBackend, BackendLifecycle, AccountService {}

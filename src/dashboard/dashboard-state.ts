@@ -1,4 +1,4 @@
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../app-deps.ts";
 import { DEFAULT_MODEL_ALIAS } from "../openai/model-catalog.ts";
 import type { AccountCache } from "../http/account-cache.ts";
 

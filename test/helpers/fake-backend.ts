@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../../src/http/app-env.ts";
-import { createApp, type ReadinessProbe } from "../../src/app.ts";
-import type { RequestProblem } from "../../src/core/readiness.ts";
+import type { ReadinessProbe } from "../../src/app-deps.ts";
+import { createApp } from "../../src/app.ts";
+import type { RequestProblem } from "../../src/backend/readiness.ts";
 import type {
   AccountDetails,
   AccountStatus,

@@ -8,7 +8,7 @@ import { countTokensRequestSchema, messagesRequestSchema } from "../../anthropic
 import { inMessagesTerms, messagesToChat } from "../../anthropic/messages-to-chat.ts";
 import { MESSAGES_PARAMETERS, rejectUnsupported } from "../../openai/parameters.ts";
 import { prepareChat } from "../../openai/prepare-chat.ts";
-import type { AppDeps } from "../../app.ts";
+import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 import { eventStream } from "../event-stream.ts";
 import { readJson } from "../read-json.ts";
