@@ -202,6 +202,7 @@ export class AppServerBackend implements Backend {
     const { signal } = request;
     const ready = await this.#client(signal); // wait for a (re)starting child, up to readyWaitMs
     const plan = this.#continuity.plan(request);
+    this.#o.logger.debug("thread chosen", { continuity: plan.outcome });
     if (plan.warm) {
       yield* this.#turns.run(plan.warm, plan.request, plan.keeper);
       return;

@@ -23,7 +23,7 @@ export interface ThreadPlan<T> {
   readonly warm: T | undefined;
   readonly request: ChatTurnRequest;
   readonly keeper: ThreadKeeper<T>;
-  /** How the request was matched, for the request log. */
+  /** How the request was matched (logged at debug level; the stats count the same). */
   readonly outcome: "hit" | "new" | "off" | MissReason;
 }
 
