@@ -41,8 +41,47 @@ export interface E2EOptions {
 
 /** The real service, real pinned Codex binary and a stand-in upstream, all on 127.0.0.1. */
 export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
+  let upstream: StandInUpstream | undefined;
+  const core = await startServiceE2E(async () => {
+    const started = await startStandInUpstream();
+    upstream = started;
+    return {
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.codexRpcTimeoutMs ? { codexRpcTimeoutMs: options.codexRpcTimeoutMs } : {}),
+      codexHomeFiles: {
+        ...(options.codexConfig !== false ? { "config.toml": standInCodexConfig(started.baseUrl, options.providerSettings) } : {}),
+        ...options.codexHomeFiles,
+      },
+      cleanup: () => started.close(),
+    };
+  });
+  if (!upstream) throw new Error("the stand-in upstream did not start");
+  return { ...core, upstream };
+}
+
+/** How startServiceE2E sets up one run: CODEX_HOME's files, the children's environment, what to stop afterwards. */
+export interface ServiceE2ESetup {
+  readonly env?: Readonly<Record<string, string>>;
+  /** Files placed in CODEX_HOME before start (config.toml, auth.json). */
+  readonly codexHomeFiles: Readonly<Record<string, string>>;
+  /** Added to the parent environment the Codex child's environment is picked from (e.g. SSL_CERT_FILE). */
+  readonly parentEnv?: Readonly<Record<string, string>>;
+  /** Test-only variables for the Codex child (ServiceHooks.childEnv). */
+  readonly childEnv?: Readonly<Record<string, string>>;
+  readonly codexRpcTimeoutMs?: ServiceHooks["codexRpcTimeoutMs"];
+  /** Stops what the caller started (its stand-in), after the service. */
+  readonly cleanup: () => Promise<void>;
+}
+
+export type ServiceE2E = Omit<E2E, "upstream"> & { readonly codexHome: string };
+
+/**
+ * The real service and pinned binary on 127.0.0.1, with the egress guard and the protocol
+ * contract, whatever stands in upstream: `prepare` starts the stand-in and says how to set up.
+ */
+export async function startServiceE2E(prepare: () => Promise<ServiceE2ESetup>): Promise<ServiceE2E> {
   const contract = await createWireContract(); // first: a schema that cannot be generated leaves nothing running
-  const upstream = await startStandInUpstream();
+  const setup = await prepare();
   const egress = await startEgressGuard();
   const dataDir = mkdtempSync(path.join(tmpdir(), "ccp-e2e-"));
   const codexHome = path.join(dataDir, "codex-home");
@@ -51,31 +90,31 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     PORT: "0",
     PROXY_API_KEY: TEST_API_KEY,
     LOG_LEVEL: "debug",
-    ...options.env,
+    ...setup.env,
   };
   const config = loadConfig(env);
   const logs: string[] = [];
   // bootstrap creates CODEX_HOME; write the operator's config first so Codex sees it at spawn
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
-  if (options.codexConfig !== false) writeFileSync(path.join(codexHome, "config.toml"), standInCodexConfig(upstream.baseUrl, options.providerSettings));
-  for (const [name, content] of Object.entries(options.codexHomeFiles ?? {})) {
+  for (const [name, content] of Object.entries(setup.codexHomeFiles)) {
     writeFileSync(path.join(codexHome, name), content, { mode: 0o600 });
   }
-  const service = await startService(config, codexTestEnv(dataDir, egress), createLogger("debug", (l) => logs.push(l)), {
+  const service = await startService(config, { ...codexTestEnv(dataDir, egress), ...setup.parentEnv }, createLogger("debug", (l) => logs.push(l)), {
     wireTap: contract.observe,
-    ...(options.codexRpcTimeoutMs ? { codexRpcTimeoutMs: options.codexRpcTimeoutMs } : {}),
+    ...(setup.childEnv ? { childEnv: setup.childEnv } : {}),
+    ...(setup.codexRpcTimeoutMs ? { codexRpcTimeoutMs: setup.codexRpcTimeoutMs } : {}),
   });
   return {
     service,
-    upstream,
     egress,
     baseURL: `${service.url}/v1`,
     dataDir,
+    codexHome,
     logs,
     contract,
     async close() {
       await service.stop(0);
-      await upstream.close();
+      await setup.cleanup();
       await egress.close();
       rmSync(dataDir, { recursive: true, force: true });
       contract.assertClean();
@@ -94,7 +133,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /** Waits until /healthz answers 200 (the child is up and the login checked). */
-export async function waitHealthy(e2e: E2E): Promise<void> {
+export async function waitHealthy(e2e: Pick<E2E, "service">): Promise<void> {
   await waitFor(async () => (await fetch(`${e2e.service.url}/healthz`)).status === 200, 30_000, "healthz 200");
 }
 

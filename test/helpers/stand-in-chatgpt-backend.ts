@@ -4,12 +4,16 @@ import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { accountsCheck, defaultLimits, faultAnswer, modelsCatalog, usage, type StandInLimits } from "./chatgpt-backend-answers.ts";
 import { answerModelPost, modelWebSocketServer, parseModelBody, type ModelCall, type ModelFault } from "./chatgpt-model-stream.ts";
-import { FAKE_ACCOUNT_ID } from "./fake-chatgpt-auth.ts";
+import { FAKE_ACCOUNT_ID, fakeChatGptAuthJson } from "./fake-chatgpt-auth.ts";
 import { DEFAULT_DELTAS, type Behavior } from "./responses-answer.ts";
 import { makeThrowawayTls } from "./throwaway-tls.ts";
 
-/** The endpoints Codex 0.171.0 calls on the ChatGPT backend, by the stand-in's names. */
-export type Endpoint = "accounts-check" | "models" | "settings" | "usage" | "reset-credits" | "analytics" | "responses" | "other";
+/**
+ * The endpoints Codex 0.171.0 calls on the ChatGPT backend, by the stand-in's names; plus
+ * "token-refresh", the sign-in issuer's `POST /oauth/token` (Codex refreshes its token after a
+ * 401), reached through CODEX_REFRESH_TOKEN_URL_OVERRIDE and in neither fault group.
+ */
+export type Endpoint = "accounts-check" | "models" | "settings" | "usage" | "reset-credits" | "analytics" | "responses" | "token-refresh" | "other";
 
 const ROUTES: Readonly<Record<string, Endpoint>> = {
   "/backend-api/wham/accounts/check": "accounts-check",
@@ -19,6 +23,7 @@ const ROUTES: Readonly<Record<string, Endpoint>> = {
   "/backend-api/wham/rate-limit-reset-credits": "reset-credits",
   "/backend-api/codex/analytics-events/events": "analytics",
   "/backend-api/codex/responses": "responses",
+  "/oauth/token": "token-refresh",
 };
 
 /** One call as the stand-in saw it: never a header value, never a query value (they may be secret). */
@@ -57,6 +62,8 @@ export interface StandInChatGptBackend {
   readonly origin: string;
   /** `https://127.0.0.1:PORT/backend-api/codex`, for `openai_base_url` (where Codex 0.171.0 fetches `codex/models`). */
   readonly modelBaseUrl: string;
+  /** For CODEX_REFRESH_TOKEN_URL_OVERRIDE: token refreshes get fresh fabricated tokens (or the "token-refresh" fault). */
+  readonly tokenRefreshUrl: string;
   /** The throwaway CA that signed the stand-in's certificate (for SSL_CERT_FILE). */
   readonly caFile: string;
   /** Sets how the following model calls are answered (a function may pick per call). */
@@ -78,6 +85,11 @@ export interface StandInChatGptBackend {
   close(): Promise<void>;
 }
 
+function refreshedTokens(): object {
+  const { tokens } = JSON.parse(fakeChatGptAuthJson()) as { tokens: object };
+  return { ...tokens, expires_in: 3600 };
+}
+
 /** A local stand-in for chatgpt.com's backend, on 127.0.0.1 with https (Codex requires it for the model stream). */
 export async function startStandInChatGptBackend(options: StandInChatGptOptions = {}): Promise<StandInChatGptBackend> {
   const startedAt = Date.now();
@@ -92,7 +104,8 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
   let origin = "";
   /** Which TCP connection each TLS socket is (see BackendCall.connection). */
   const connectionIds = new WeakMap<net.Socket, number>();
-  const faultFor = (endpoint: Endpoint) => faults.get(endpoint) ?? faults.get(endpoint === "responses" ? "model" : "rest");
+  const faultFor = (endpoint: Endpoint) =>
+    faults.get(endpoint) ?? (endpoint === "token-refresh" ? undefined : faults.get(endpoint === "responses" ? "model" : "rest"));
 
   const record = (req: http.IncomingMessage, method: string, transport: BackendCall["transport"]): BackendCall => {
     const url = new URL(req.url ?? "/", "https://127.0.0.1");
@@ -139,7 +152,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
       const json = (status: number, value: object, headers: Record<string, string> = {}) =>
         void res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(value));
       if (fault) {
-        const f = faultAnswer(fault, limits);
+        const f = faultAnswer(fault, limits, call.endpoint === "token-refresh");
         return json(f.status, f.body, f.headers);
       }
       switch (call.endpoint) {
@@ -155,6 +168,8 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
           return json(200, { credits: [] });
         case "analytics":
           return json(200, {});
+        case "token-refresh":
+          return json(200, refreshedTokens());
         default:
           return json(404, { detail: "Not Found" });
       }
@@ -195,6 +210,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
     baseUrl: `${origin}/backend-api/`,
     origin,
     modelBaseUrl: `${origin}/backend-api/codex`,
+    tokenRefreshUrl: `${origin}/oauth/token`,
     caFile: cert.caFile,
     calls,
     modelCalls,
