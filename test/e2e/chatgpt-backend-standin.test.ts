@@ -4,6 +4,7 @@ import { STAND_IN_MODEL } from "../helpers/chatgpt-backend-answers.ts";
 import { startChatGptE2E, type ChatGptE2E } from "../helpers/chatgpt-e2e-service.ts";
 import { authHeaders, waitFor, waitHealthy } from "../helpers/e2e-service.ts";
 import { DEFAULT_USAGE } from "../helpers/responses-answer.ts";
+import type { Endpoint, Fault } from "../helpers/stand-in-chatgpt-backend.ts";
 import { parseSse } from "../helpers/sse.ts";
 import { assertUsageLimitAnswer } from "../helpers/usage-limit-answer.ts";
 
@@ -115,23 +116,31 @@ test("the HTTP fallback: with WebSocket upgrades refused, the zstd POST answers 
   }
 });
 
-test("a backend 401 whose token refresh is refused (login revoked) becomes 503 asking to sign in again", async () => {
-  const revoked = await startChatGptE2E({ env: { CODEX_REQUEST_TIMEOUT_SECONDS: "40" } });
-  try {
-    await waitHealthy(revoked);
-    revoked.backend.fault("model", 401);
-    revoked.backend.fault("token-refresh", 401);
-    const res = await chat(revoked);
-    assert.equal(res.status, 503);
-    const body = (await res.json()) as ErrorBody;
-    assert.equal(body.error.code, "codex_login_required");
-    assert.match(body.error.message, /sign in again/);
-    assert.ok(revoked.backend.calls.some((c) => c.endpoint === "token-refresh"), "Codex tried to refresh its token first");
-    await waitFor(async () => (await fetch(`${revoked.service.url}/healthz`)).status === 503, 5000, "healthz 503 after the refusal");
-  } finally {
-    await revoked.close();
-  }
-});
+const SIGN_IN_AGAIN_CASES: readonly { name: string; faults: readonly [Endpoint | "model", Fault][]; loginDropped: boolean }[] = [
+  // Codex retries 5 times over the WebSocket, falls back to HTTPS and refreshes its token before each POST: about 13 s.
+  { name: "a backend 401 that outlasts a successful token refresh", faults: [["model", 401]], loginDropped: false },
+  { name: "a backend 401 whose token refresh is refused (login revoked)", faults: [["model", 401], ["token-refresh", 401]], loginDropped: true },
+];
+
+for (const c of SIGN_IN_AGAIN_CASES) {
+  test(`${c.name} becomes 503 asking to sign in again`, async () => {
+    const own = await startChatGptE2E({ env: { CODEX_REQUEST_TIMEOUT_SECONDS: "40" } }); // the login may not survive
+    try {
+      await waitHealthy(own);
+      for (const [target, fault] of c.faults) own.backend.fault(target, fault);
+      const res = await chat(own);
+      assert.equal(res.status, 503);
+      const body = (await res.json()) as ErrorBody;
+      assert.equal(body.error.code, "codex_login_required");
+      assert.match(body.error.message, /sign in again/);
+      assert.ok(own.backend.calls.some((call) => call.endpoint === "token-refresh"), "Codex tried to refresh its token first");
+      assert.deepEqual([...own.egress.attempts], [], "the refresh went to the stand-in, not to auth.openai.com");
+      if (c.loginDropped) await waitFor(async () => (await fetch(`${own.service.url}/healthz`)).status === 503, 5000, "healthz 503 after the refusal");
+    } finally {
+      await own.close();
+    }
+  });
+}
 
 test("workspace routing: with Codex's default model base, the stream goes to the origin accounts/check names", async () => {
   // Codex 0.171.0 then fetches codex/models from chatgpt.com itself (refused by the egress guard,
