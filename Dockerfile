@@ -37,7 +37,9 @@ COPY src ./src
 # the three persistent paths are the bind mounts.
 # HOME: the root filesystem is read-only and a PROXY_UID override may have no passwd entry, so HOME
 # is the /tmp tmpfs too (tsx keeps its cache in /tmp).
+# DEPLOYMENT: the image has no npm, so sign-in hints name the `docker compose run` command instead.
 ENV NODE_ENV=production \
+    DEPLOYMENT=docker \
     HOST=0.0.0.0 \
     PORT=8320 \
     DATA_DIR=/tmp/codex-cli-provider \

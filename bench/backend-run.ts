@@ -8,6 +8,7 @@ import type { Behavior, StandInUpstream } from "../test/helpers/stand-in-upstrea
 import { startBenchService, type BackendName, type BenchService } from "./bench-service.ts";
 import { completion, streamingCompletion, type Outcome, type StreamOutcome } from "./client.ts";
 import { ChildSampler, readCpu, readStatus } from "./procfs.ts";
+import { largeRequests, type LargeResult } from "./large-requests.ts";
 
 const WARMUP = 5;
 export const SEQUENTIAL = 40;
@@ -72,6 +73,7 @@ export interface BackendResult {
   egress: Map<string, number>;
   /** Responses API calls Codex made upstream during this run (about one per turn). */
   upstreamTotal: number;
+  large: LargeResult | undefined;
 }
 
 interface RunOptions {
@@ -79,6 +81,13 @@ interface RunOptions {
   readonly login: boolean;
   /** Only the sequential latency phase. */
   readonly latencyOnly: boolean;
+}
+
+/** The ids /v1/models lists. */
+async function fetchModels(target: { url: string; apiKey: string }): Promise<string[]> {
+  const res = await fetch(`${target.url}/v1/models`, { headers: { Authorization: `Bearer ${target.apiKey}` }, signal: AbortSignal.timeout(10_000) });
+  const body = (await res.json()) as { data?: { id: string }[] };
+  return (body.data ?? []).map((m) => m.id);
 }
 
 export async function benchBackend(
@@ -102,6 +111,7 @@ export async function benchBackend(
     codexRestarts: undefined,
     egress: new Map(),
     upstreamTotal: 0,
+    large: undefined,
   };
   const upstreamBefore = upstream.modelCalls.length;
   const egressBefore = new Map(guard.attempts);
@@ -192,6 +202,13 @@ export async function benchBackend(
       childMaxTotalKb: sampler?.maxTotalKb ?? 0,
       childrenSeen: sampler?.seen.size ?? 0,
     };
+
+    // 4. the largest requests at once (last: its peak RSS is the process's); a model that reads images
+    if (backend === "app-server") {
+      upstream.behave(INSTANT);
+      const vision = (await fetchModels(target)).find((id) => id.startsWith("gpt-"));
+      result.large = await largeRequests(target, worker.pid, vision ?? "gpt-5.5");
+    }
   } catch (err) {
     result.problem = err instanceof Error ? err.message : String(err);
   } finally {

@@ -22,6 +22,13 @@ export interface BenchServiceOptions {
   readonly login: boolean;
   /** Start the worker with --expose-gc so a reading can follow a full collection. */
   readonly exposeGc?: boolean;
+  /**
+   * The path users run instead of the stand-in upstream: no config.toml (Codex's built-in provider
+   * and default URLs, which the egress guard tunnels to the stand-in ChatGPT backend), trusting its CA.
+   */
+  readonly chatgptCaFile?: string;
+  /** Extra adapter environment (e.g. CHATGPT_RELAY=false). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface BenchService {
@@ -51,7 +58,7 @@ function strongKey(): string {
  * `onFork` sees the worker before the service starts (e.g. to sample its children).
  */
 export async function startBenchService(
-  upstream: StandInUpstream,
+  upstream: StandInUpstream | undefined,
   guard: EgressGuard,
   options: BenchServiceOptions,
   onFork?: (worker: WorkerHandle) => void,
@@ -59,13 +66,14 @@ export async function startBenchService(
   const dataDir = mkdtempSync(path.join(tmpdir(), `ccp-bench-${options.backend}-`));
   const codexHome = path.join(dataDir, "codex-home");
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(codexHome, "config.toml"), standInCodexConfig(upstream.baseUrl));
+  if (upstream) writeFileSync(path.join(codexHome, "config.toml"), standInCodexConfig(upstream.baseUrl));
   // Both backends get the same fabricated ChatGPT login: the adapter only runs signed in, and the
   // exec backend's readiness (`codex login status`) wants one even for a provider that needs none.
   if (options.login) writeFileSync(path.join(codexHome, "auth.json"), fakeChatGptAuthJson(), { mode: 0o600 });
 
   const apiKey = strongKey();
-  const env = { DATA_DIR: dataDir, PORT: "0", PROXY_API_KEY: apiKey, LOG_LEVEL: "silent", CODEX_BACKEND: options.backend };
+  const env = { DATA_DIR: dataDir, PORT: "0", PROXY_API_KEY: apiKey, LOG_LEVEL: "silent", CODEX_BACKEND: options.backend, ...options.env };
+  const childEnv = { ...codexTestEnv(dataDir, guard), ...(options.chatgptCaFile ? { SSL_CERT_FILE: options.chatgptCaFile } : {}) };
   const worker = new WorkerHandle({ exposeGc: options.exposeGc ?? false });
   workers.add(worker);
   const close = async () => {
@@ -75,7 +83,7 @@ export async function startBenchService(
   };
   try {
     onFork?.(worker);
-    const ready = await worker.request({ type: "start", env, childEnv: codexTestEnv(dataDir, guard) }, "ready", 60_000);
+    const ready = await worker.request({ type: "start", env, childEnv }, "ready", 60_000);
     if (!(await waitHealthy(ready.url, 60_000))) throw new Error("GET /healthz did not answer 200 within 60 s");
     return { worker, target: { url: ready.url, apiKey }, codexPid: ready.codexPid ?? undefined, close };
   } catch (err) {

@@ -2,6 +2,7 @@
 import { cpus } from "node:os";
 import type { Outcome } from "./client.ts";
 import { BURST, BURST_DELAY_MS, BURST_RUNS, SEQUENTIAL, STREAM_DELTAS, type BackendResult } from "./backend-run.ts";
+import { LARGE_CONCURRENT } from "./large-requests.ts";
 import { percentile } from "./percentile.ts";
 
 const TARGET_P50_MS = 60;
@@ -13,12 +14,14 @@ const ms = (v: number | undefined) => (v === undefined ? "n/a" : `${Math.round(v
 const mb = (kb: number | undefined) => (kb === undefined || kb === 0 ? "n/a" : `${Math.round(kb / 1024)}`);
 
 function describeFailures(failures: readonly Outcome[]): string {
+  return counted(failures.map((f) => `${f.status || "no response"}: ${f.problem ?? "?"}`.slice(0, 160)), "; ");
+}
+
+/** "8x 200" or "5x 200, 3x 400 context_length_exceeded". */
+function counted(keys: readonly string[], separator = ", "): string {
   const counts = new Map<string, number>();
-  for (const f of failures) {
-    const key = `${f.status || "no response"}: ${f.problem ?? "?"}`.slice(0, 160);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts].map(([k, n]) => `${n}x ${k}`).join("; ");
+  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n}x ${k}`).join(separator);
 }
 
 export function details(r: BackendResult): string[] {
@@ -69,6 +72,13 @@ export function details(r: BackendResult): string[] {
           : ""),
     );
   }
+  if (r.large) {
+    const l = r.large;
+    lines.push(
+      `  ${LARGE_CONCURRENT} simultaneous maximum-size requests (${(l.bodyBytes / 1e6).toFixed(1)} MB bodies: text at MAX_TOTAL_TEXT_CHARS, three photos at MAX_IMAGE_BYTES): ` +
+        `adapter RSS ${mb(l.rssBeforeKb)} MB before, peak ${mb(l.peakRssKb)} MB; answers ${counted(l.statuses)}`,
+    );
+  }
   if (typeof r.codexRestarts === "number") lines.push(`  codex app-server restarts: ${r.codexRestarts}`);
   const egress = [...r.egress].map(([h, n]) => `${h} x${n}`).join(", ");
   lines.push(`  outbound attempts refused by the egress guard: ${egress || "none"} (${r.upstreamTotal} model calls in this run)`);
@@ -82,6 +92,7 @@ interface Summary {
   streamTotal: string;
   burst: string;
   memory: string;
+  largePeak: string;
   cpu: string;
   p50: number | undefined;
   ttftMs: number | undefined;
@@ -110,6 +121,7 @@ function summarize(r: BackendResult): Summary {
     streamTotal: r.stream?.length ? `${ms(median(r.stream.map((x) => x.ms)))} ms` : "n/a",
     burst: r.burst ? `${Math.round(burstOk / (r.burst.length || 1))}/${BURST} in ${ms(wall)} ms` : "n/a",
     memory: m ? `${adapter} / ${codex}` : "n/a",
+    largePeak: r.large ? `${mb(r.large.peakRssKb)} MB` : "n/a",
     cpu: r.cpu?.codexMsPerRequest === undefined ? "n/a" : `${ms(r.cpu.codexMsPerRequest)} ms`,
     p50,
     ttftMs,
@@ -132,6 +144,7 @@ export function table(version: string, results: readonly BackendResult[], noLogi
     row(`${BURST} simultaneous x ${BURST_DELAY_MS} ms`, (s) => s.burst),
     row(`  successes (${BURST_RUNS} runs)`, (s) => `${s.burstOk}/${s.burstTotal}`),
     row("adapter RSS / codex RSS (MB)", (s) => s.memory),
+    row(`adapter peak, ${LARGE_CONCURRENT} max-size reqs`, (s) => s.largePeak),
     row("codex CPU per request", (s) => s.cpu),
   ];
   if (noLogin) {

@@ -8,9 +8,15 @@ import { startEgressGuard } from "../test/helpers/egress-guard.ts";
 import { startStandInUpstream } from "../test/helpers/stand-in-upstream.ts";
 import { benchBackend, type BackendResult } from "./backend-run.ts";
 import { killWorkers } from "./bench-service.ts";
+import { chatgptPathDetails, chatgptPathVerdicts } from "./chatgpt-path-report.ts";
+import { benchChatGptPath, type ChatGptPathResult } from "./chatgpt-path-run.ts";
 import { details, table } from "./report.ts";
 
-const WATCHDOG_MS = 5 * 60_000;
+const WATCHDOG_MS = 10 * 60_000;
+/** The delay per new connection to the ChatGPT backend in the delayed runs (BENCH_BACKEND_DELAY_MS). */
+const BACKEND_DELAY_MS = Math.min(2000, Math.max(0, Number.parseInt(process.env.BENCH_BACKEND_DELAY_MS ?? "200", 10) || 0));
+/** BENCH_ONLY=chatgpt runs the ChatGPT-path part alone; BENCH_ONLY=stand-in the rest alone. */
+const ONLY = process.env.BENCH_ONLY;
 
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
@@ -25,24 +31,40 @@ async function main(): Promise<void> {
   const upstream = await startStandInUpstream();
   // BENCH_EGRESS_DELAY_MS: answer Codex's calls to chatgpt.com after this long (a network round trip)
   const egressDelayMs = Math.min(5000, Math.max(0, Number.parseInt(process.env.BENCH_EGRESS_DELAY_MS ?? "0", 10) || 0));
-  const guard = await startEgressGuard(egressDelayMs);
+  const guard = await startEgressGuard({ refuseAfterMs: egressDelayMs });
   if (egressDelayMs) process.stdout.write(`outbound calls are refused after ${egressDelayMs} ms\n`);
   const results: BackendResult[] = [];
   let noLogin: BackendResult | undefined;
+  const chatgpt: ChatGptPathResult[] = [];
   try {
-    for (const backend of ["app-server", "exec"] as const) {
-      process.stdout.write(`benchmarking ${backend} ...\n`);
-      results.push(await benchBackend(backend, upstream, guard, { login: true, latencyOnly: false }));
+    if (ONLY !== "chatgpt") {
+      for (const backend of ["app-server", "exec"] as const) {
+        process.stdout.write(`benchmarking ${backend} ...\n`);
+        results.push(await benchBackend(backend, upstream, guard, { login: true, latencyOnly: false }));
+      }
+      process.stdout.write("benchmarking app-server latency without a ChatGPT login in CODEX_HOME ...\n");
+      noLogin = await benchBackend("app-server", upstream, guard, { login: false, latencyOnly: true });
     }
-    process.stdout.write("benchmarking app-server latency without a ChatGPT login in CODEX_HOME ...\n");
-    noLogin = await benchBackend("app-server", upstream, guard, { login: false, latencyOnly: true });
+    if (ONLY !== "stand-in") {
+      for (const run of [
+        { delayMs: 0, relay: true, idleBurst: false },
+        { delayMs: BACKEND_DELAY_MS, relay: true, idleBurst: true },
+        { delayMs: BACKEND_DELAY_MS, relay: false, idleBurst: false },
+      ]) {
+        process.stdout.write(`benchmarking app-server on the ChatGPT path, ${run.delayMs} ms per connection, relay ${run.relay ? "on" : "off"} ...\n`);
+        chatgpt.push(await benchChatGptPath(run));
+      }
+    }
   } finally {
     // each benchBackend stops its own worker, so only the shared servers are left to close
     await upstream.close();
     await guard.close();
     clearTimeout(watchdog);
   }
-  const out = ["", ...[...results, ...(noLogin ? [noLogin] : [])].flatMap(details), "", ...table(version, results, noLogin), ""];
+  const out = ["", ...[...results, ...(noLogin ? [noLogin] : [])].flatMap(details), ...chatgpt.flatMap(chatgptPathDetails), ""];
+  if (results.length) out.push(...table(version, results, noLogin), "");
+  const [base, delayed] = chatgpt;
+  if (base && delayed) out.push(`Targets on the ChatGPT path (relay on, codex-cli ${version}):`, ...chatgptPathVerdicts(base, delayed), "");
   process.stdout.write(out.join("\n"));
 }
 

@@ -5,6 +5,8 @@ import type { Reading } from "./soak-memory.ts";
 import type { SoakBatch, SoakOutcome } from "./soak-run.ts";
 
 const MAX_GROWTH_PERCENT = 10;
+/** Codex's own target: finished threads unloaded at once (thread_unload_delay_secs=0), not a minute's worth held. */
+const MAX_CODEX_GROWTH_PERCENT = 25;
 /** The limiter's own refusal: the only error the soak allows. */
 const DESIGNED_429 = "429 wrapper_busy";
 
@@ -102,7 +104,8 @@ export function soakTable(s: SoakSummary): string[] {
     row("codex restarts", `${s.afterUnload.codexRestarts ?? "n/a"}`),
     row("upstream model calls", `${s.upstreamCalls} for ${outcomes.length} requests; refused outbound: ${egress}`),
     `${verdict(unexpected === 0)}  no errors beyond designed 429s (${unexpected} other errors, ${byKey.get(DESIGNED_429)?.length ?? 0} designed 429s)`,
+    `${verdict(now.codex !== undefined && now.codex < MAX_CODEX_GROWTH_PERCENT)}  codex RSS right after the run within ${MAX_CODEX_GROWTH_PERCENT}% of before (${signed(now.codex)})`,
     `${verdict(underTarget(now))}  memory growth under ${MAX_GROWTH_PERCENT}% right after the run (${describeGrowth(now)})`,
-    `${verdict(underTarget(later))}  memory growth under ${MAX_GROWTH_PERCENT}% ${wait} later, Codex's idle threads unloaded (${describeGrowth(later)})`,
+    `${verdict(underTarget(later))}  memory growth under ${MAX_GROWTH_PERCENT}% ${wait} later (${describeGrowth(later)})`,
   ];
 }

@@ -21,9 +21,9 @@ import { runSoak } from "./soak-run.ts";
 const WARMUP = 20;
 const CHECKPOINTS = 10;
 /**
- * Codex 0.169.0 keeps a thread loaded for 60 s after its last subscriber left (measured: it then
- * sends thread/closed), so its RSS right after the run holds about a minute of threads; a third
- * reading after this wait (unload, then the allocator handing pages back) shows what stays.
+ * By default Codex keeps a thread loaded for 60 s after its last subscriber left; the adapter
+ * sets thread_unload_delay_secs=0, so the reading right after the run should hold no finished
+ * threads. A third reading after this wait (the allocator handing pages back) shows what stays.
  */
 const CODEX_UNLOAD_WAIT_MS = 90_000;
 

@@ -1,16 +1,14 @@
 import { Hono, type Context } from "hono";
+import type { AppDeps } from "./app-deps.ts";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { cors } from "hono/cors";
-import type { Backend } from "./backend/types.ts";
-import type { Config } from "./config.ts";
-import type { Clock } from "./core/clock.ts";
-import type { Limiter } from "./core/limiter.ts";
-import type { Logger } from "./core/logger.ts";
-import type { RequestProblem } from "./core/readiness.ts";
 import { Shutdown } from "./core/shutdown.ts";
-import { ApiError, ClientGoneError, InternalError, NotFoundError, UnavailableError } from "./errors.ts";
+import { BackendError } from "./backend/backend-error.ts";
+import { ApiError, ClientGoneError, NotFoundError, UnavailableError } from "./errors.ts";
+import { toApiError } from "./http/backend-errors.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
-import { bearerAuth } from "./http/auth.ts";
+import { bearerAuth, keyLocation } from "./http/auth.ts";
 import { RequestTrace } from "./http/request-trace.ts";
 import { chatRoutes } from "./http/routes/chat.ts";
 import { healthRoutes } from "./http/routes/health.ts";
@@ -24,35 +22,17 @@ import { ModelCatalog } from "./openai/model-catalog.ts";
 import { ResponseStore } from "./openai/response-store.ts";
 import { WaitingTurns } from "./openai/waiting-turns.ts";
 import { responsesRoutes } from "./http/routes/responses.ts";
-
-/** What the HTTP layer needs to know about readiness (see core/readiness.ts). */
-export interface ReadinessProbe {
-  problem(): string | undefined;
-  requestProblem(): Promise<RequestProblem | undefined>;
-  refresh(): Promise<void>;
-}
-
-export interface AppDeps {
-  readonly config: Config;
-  /** The bearer key clients must send. */
-  readonly apiKey: string;
-  readonly backend: Backend;
-  readonly limiter: Limiter;
-  readonly readiness: ReadinessProbe;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly catalog: ModelCatalog;
-  readonly telemetry: Telemetry;
-  /** Turns paused on client tool calls, waiting for the client's next request. */
-  readonly waitingTurns: WaitingTurns;
-  /** Earlier /v1/responses conversations, for `previous_response_id`. */
-  readonly responseStore: ResponseStore;
-  /** Draining refuses every new request; an interrupt aborts the running turns. */
-  readonly shutdown: Shutdown;
-}
+import { messagesRoutes } from "./http/routes/messages.ts";
+import { anthropicError } from "./anthropic/anthropic-error.ts";
+import { usageRoutes } from "./http/routes/usage.ts";
+import { AccountCache } from "./http/account-cache.ts";
+import { USAGE_LIMIT_HEADERS, usageLimitHeaders } from "./openai/usage-limits.ts";
 
 /** The API's paths, served under /v1 and without it; all of them need the bearer key. */
-const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*"];
+const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*", "/usage"];
+/** The Anthropic Messages API: same key (also as `x-api-key`), errors in Anthropic's shape. */
+const MESSAGES_PATHS = ["/messages", "/messages/*"];
+const isMessagesPath = (path: string) => /^(\/v1)?\/messages(\/|$)/.test(path);
 
 /** How many finished requests the dashboard lists. */
 const RECENT_EVENTS = 200;
@@ -78,7 +58,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const { config } = input;
   const deps: AppDeps = {
     ...input,
-    catalog: input.catalog ?? new ModelCatalog(input.backend, config.upstreamModel),
+    catalog: input.catalog ?? new ModelCatalog(input.backend, config),
     telemetry: input.telemetry ?? createTelemetry(input),
     waitingTurns: input.waitingTurns ?? new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs }),
     responseStore: input.responseStore ?? new ResponseStore({ max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs }),
@@ -103,12 +83,13 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   if (config.corsAllowedOrigins.length) {
     const apiCors = cors({
       origin: [...config.corsAllowedOrigins],
-      allowHeaders: ["Authorization", "Content-Type"],
-      exposeHeaders: ["Retry-After", "X-Request-Id"],
+      // The Anthropic SDK in a browser sends its key and version headers too.
+      allowHeaders: ["Authorization", "Content-Type", "x-api-key", "anthropic-version", "anthropic-beta", "anthropic-dangerous-direct-browser-access"],
+      exposeHeaders: ["Retry-After", "X-Request-Id", ...USAGE_LIMIT_HEADERS],
       maxAge: 600,
     });
     // API paths only: the dashboard stays same-origin whatever clients are allowed.
-    for (const path of ["/v1/*", ...API_PATHS]) app.use(path, apiCors);
+    for (const path of ["/v1/*", ...API_PATHS, ...MESSAGES_PATHS]) app.use(path, apiCors);
   }
   // After the trace and CORS: a refused request is logged, counted and readable by a browser client.
   app.use("*", async (c, next) => {
@@ -118,11 +99,20 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   });
 
   const api = new Hono<AppEnv>();
-  const auth = bearerAuth(deps.apiKey);
+  const auth = bearerAuth(deps.apiKey, keyLocation(config));
   for (const path of API_PATHS) api.use(path, auth);
-  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds()));
+  const messagesAuth = bearerAuth(deps.apiKey, keyLocation(config), true);
+  for (const path of MESSAGES_PATHS) api.use(path, messagesAuth);
+  // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
+  api.use("*", async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), deps.clock.nowSeconds()))) c.res.headers.set(name, value);
+  });
+  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), config.modelsListEfforts));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
+  api.route("/", messagesRoutes(deps));
+  api.route("/", usageRoutes(new AccountCache(deps.backend)));
 
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));
@@ -133,12 +123,16 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const errorResponse = (err: Error, c: Context<AppEnv>) => {
     // 499 (nginx's "client closed request"): only the request log sees it.
     if (err instanceof ClientGoneError) return new Response(null, { status: 499 });
-    const apiError = err instanceof ApiError ? err : new InternalError("The adapter hit an unexpected error.");
+    // The one mapping: routes throw ApiErrors or let backend failures through as they are.
+    const apiError = toApiError(err, config.commands.login);
     c.get("trace").note({ code: apiError.code ?? apiError.type }); // code-less errors count under their type
-    if (!(err instanceof ApiError)) logger.error("unhandled error", { error: err.name });
+    if (!(err instanceof ApiError) && !(err instanceof BackendError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');
     if (apiError.retryAfterSeconds !== undefined) c.header("Retry-After", String(apiError.retryAfterSeconds));
-    return c.json(apiError.toBody(), apiError.status);
+    if (!isMessagesPath(normalizedPath(c.req.raw))) return c.json(apiError.toBody(), apiError.status);
+    const { status, body } = anthropicError(apiError, c.get("trace").id);
+    c.header("Content-Type", "application/json");
+    return c.body(JSON.stringify(body), status as ContentfulStatusCode); // 529 is Anthropic's own
   };
   // Answered, not thrown: a throw here would skip the request middleware's bookkeeping.
   app.notFound((c) => errorResponse(new NotFoundError("Unknown route. The API is served under /v1 (e.g. POST /v1/chat/completions)."), c));

@@ -32,7 +32,7 @@ function run(command: string): number {
       process.stderr.write(`could not run Codex: ${result.error.message}\n`);
       return 1;
     }
-    const status = summarizeLoginStatus(result.status, result.stdout + result.stderr);
+    const status = summarizeLoginStatus(result.status, result.stdout + result.stderr, config.commands.login);
     process.stdout.write(`${status.summary}\n`);
     return status.authMode === "chatgpt" ? 0 : 1;
   }

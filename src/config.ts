@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEPLOYMENTS, operatorCommands, type OperatorCommands } from "./operator-commands.ts";
 
 /** Parsed, clamped, frozen configuration. Only this module reads the environment. */
 export interface Config {
@@ -18,6 +19,8 @@ export interface Config {
   readonly maxMessages: number;
   readonly maxTotalTextChars: number;
   readonly maxConcurrentRequests: number;
+  /** Codex threads kept started ahead of requests (each with its connection to the model service open). */
+  readonly spareThreads: number;
   readonly maxQueueLength: number;
   readonly queueWaitMs: number;
   readonly keepAliveMs: number;
@@ -37,6 +40,25 @@ export interface Config {
   /** `previous_response_id` window of /v1/responses: how many responses, for how long. */
   readonly responsesStoreMax: number;
   readonly responsesStoreTtlMs: number;
+  /** Where Codex's ChatGPT-backend calls go (ends in `/`); unset: the operator's config.toml, else chatgpt.com. */
+  readonly chatgptBaseUrl: string | undefined;
+  /** Put the loopback relay (src/chatgpt-relay/) between Codex and the ChatGPT backend. */
+  readonly chatgptRelay: boolean;
+  /** The sign-in commands hints name: npm's in a checkout, the compose service's in the image (DEPLOYMENT=docker). */
+  readonly commands: OperatorCommands;
+  /** Requested model ids (or prefixes) answered by another model, optionally at an effort (`MODEL_ALIASES`). */
+  readonly modelAliases: readonly ModelAlias[];
+  /** /v1/models also lists `<model>-<effort>` for every effort the catalog lists (`MODELS_LIST_EFFORTS`). */
+  readonly modelsListEfforts: boolean;
+}
+
+export interface ModelAlias {
+  /** The id, or with `prefix` the start of ids, this alias answers. */
+  readonly match: string;
+  readonly prefix: boolean;
+  /** A catalog model id, or `codex-cli-default`. */
+  readonly model: string;
+  readonly effort: string | undefined;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -53,23 +75,29 @@ export class ConfigError extends Error {
 const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
 /** An integer clamped into [min, max]: out-of-range values are pulled in, not refused (the seed's behaviour). */
-const clampedInt = (fallback: number, min: number, max: number) =>
-  z
-    .preprocess(
-      emptyAsUnset,
-      z
-        .string()
-        .regex(/^\s*-?\d+\s*$/, "expected a whole number")
-        .transform((v) => Math.min(max, Math.max(min, Number.parseInt(v, 10))))
-        .optional(),
-    )
-    .transform((v) => v ?? fallback);
+const optionalClampedInt = (min: number, max: number) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .regex(/^\s*-?\d+\s*$/, "expected a whole number")
+      .transform((v) => Math.min(max, Math.max(min, Number.parseInt(v, 10))))
+      .optional(),
+  );
+const clampedInt = (fallback: number, min: number, max: number) => optionalClampedInt(min, max).transform((v) => v ?? fallback);
 
 const optionalText = z
   .string()
   .transform((v) => v.trim())
   .optional()
   .transform((v) => (v ? v : undefined));
+
+/** An http(s) URL, normalised to end in `/` so relative paths resolve under it. */
+const backendUrl = z
+  .string()
+  .trim()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), "expected an http:// or https:// URL")
+  .transform((v) => (v.endsWith("/") ? v : `${v}/`));
 
 /** One of a fixed set of words, or the default. */
 const choice = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
@@ -84,6 +112,20 @@ const flag = (fallback: boolean) =>
     )
     .transform((v) => (v === undefined ? fallback : ["true", "1", "yes", "on"].includes(v)));
 
+/** `pattern=model[:effort]` pairs separated by commas; a pattern ending in `*` is a prefix. */
+const modelAliases = optionalText.transform((v, ctx): ModelAlias[] => {
+  const aliases: ModelAlias[] = [];
+  for (const entry of (v ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
+    const match = /^([^=\s*]+)(\*?)\s*=\s*([^:=\s]+)(?::([a-z]+))?$/.exec(entry);
+    if (!match?.[1] || !match[3]) {
+      ctx.addIssue({ code: "custom", message: `'${entry}' is not pattern=model or pattern=model:effort (a pattern may end in *)` });
+      continue;
+    }
+    aliases.push({ match: match[1], prefix: match[2] === "*", model: match[3], effort: match[4] });
+  }
+  return aliases;
+});
+
 const envSchema = z.object({
   HOST: optionalText.transform((v) => v ?? "127.0.0.1"),
   PORT: clampedInt(8320, 0, 65535),
@@ -96,10 +138,14 @@ const envSchema = z.object({
   PROXY_API_KEY_FILE: optionalText,
   CODEX_UPSTREAM_MODEL: optionalText,
   CODEX_REQUEST_TIMEOUT_SECONDS: clampedInt(180, 5, 900),
-  MAX_REQUEST_BODY_BYTES: clampedInt(262_144, 1024, 2_000_000),
-  MAX_MESSAGES: clampedInt(32, 1, 128),
-  MAX_TOTAL_TEXT_CHARS: clampedInt(80_000, 1, 500_000),
+  // Sized for agents: a few photos as data URLs plus a conversation as long as the largest
+  // context window in Codex's catalog (500,000 tokens, about 4 characters each); the model's
+  // own window is the real limit, and Codex reports it (context_length_exceeded).
+  MAX_REQUEST_BODY_BYTES: clampedInt(25_000_000, 1024, 100_000_000),
+  MAX_MESSAGES: clampedInt(10_000, 1, 100_000),
+  MAX_TOTAL_TEXT_CHARS: clampedInt(2_000_000, 1, 8_000_000),
   MAX_CONCURRENT_REQUESTS: clampedInt(8, 1, 64),
+  SPARE_THREADS: optionalClampedInt(0, 64),
   MAX_QUEUE_LENGTH: clampedInt(32, 0, 1000),
   QUEUE_WAIT_SECONDS: clampedInt(5, 0, 120),
   SSE_KEEPALIVE_SECONDS: clampedInt(15, 1, 60),
@@ -111,10 +157,17 @@ const envSchema = z.object({
   METRICS_PUBLIC: flag(false),
   MAX_WAITING_TOOL_TURNS: clampedInt(16, 0, 256),
   TOOL_TURN_WAIT_SECONDS: clampedInt(120, 5, 1800),
-  MAX_IMAGE_BYTES: clampedInt(1_000_000, 1024, 1_500_000),
+  MAX_IMAGE_BYTES: clampedInt(5_000_000, 1024, 20_000_000),
   RESPONSES_STORE_MAX: clampedInt(100, 0, 10_000),
   RESPONSES_STORE_TTL_SECONDS: clampedInt(3600, 60, 86_400),
+  MODEL_ALIASES: modelAliases,
+  MODELS_LIST_EFFORTS: flag(false),
+  CHATGPT_BASE_URL: z.preprocess(emptyAsUnset, backendUrl.optional()),
+  CHATGPT_RELAY: flag(true),
+  DEPLOYMENT: choice(DEPLOYMENTS, "local"),
 });
+
+const DEFAULT_SPARE_THREADS_MAX = 16;
 
 /** Parse the environment once; every bad variable is reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
@@ -145,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     maxMessages: e.MAX_MESSAGES,
     maxTotalTextChars: e.MAX_TOTAL_TEXT_CHARS,
     maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+    // Unset: two full waves of requests, so a burst after a quiet spell finds threads whose connection is open.
+    spareThreads: e.SPARE_THREADS ?? Math.min(DEFAULT_SPARE_THREADS_MAX, 2 * e.MAX_CONCURRENT_REQUESTS),
     maxQueueLength: e.MAX_QUEUE_LENGTH,
     queueWaitMs: e.QUEUE_WAIT_SECONDS * 1000,
     keepAliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
@@ -161,6 +216,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     maxImageBytes: e.MAX_IMAGE_BYTES,
     responsesStoreMax: e.RESPONSES_STORE_MAX,
     responsesStoreTtlMs: e.RESPONSES_STORE_TTL_SECONDS * 1000,
+    modelAliases: Object.freeze(e.MODEL_ALIASES.map((a) => Object.freeze(a))),
+    modelsListEfforts: e.MODELS_LIST_EFFORTS,
+    chatgptBaseUrl: e.CHATGPT_BASE_URL,
+    chatgptRelay: e.CHATGPT_RELAY,
+    commands: Object.freeze(operatorCommands(e.DEPLOYMENT)),
   });
 }
 

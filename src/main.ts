@@ -10,7 +10,8 @@ async function main(): Promise<void> {
   if (service.createdKey) logger.info("created a bearer key for clients", { keyFile: config.proxyApiKeyFile });
   logger.info("clients authenticate with the bearer key", { keyFrom: config.proxyApiKey ? "PROXY_API_KEY" : config.proxyApiKeyFile });
   const dashboard = config.dashboardEnabled ? "the dashboard's sign-in (/dashboard/) or " : "";
-  logger.info(`sign in once with ${dashboard}\`npm run login\` (device code); \`npm run login:status\` shows the login state`);
+  const { login, status } = config.commands;
+  logger.info(`sign in once with ${dashboard}\`${login}\` (device code); \`${status}\` shows the login state`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -6,15 +6,19 @@ import { createApp } from "./app.ts";
 import { AppServerBackend } from "./backend/app-server-backend.ts";
 import { codexChildEnv } from "./backend/child-env.ts";
 import { pinnedCodexVersion, resolveCodexBinary } from "./backend/codex-binary.ts";
+import { configuredChatGptBaseUrl } from "./backend/codex-config-file.ts";
+import { hardeningArgs } from "./backend/codex-hardening.ts";
 import { ExecBackend } from "./backend/exec-backend.ts";
 import type { WireObserver } from "./backend/jsonrpc-client.ts";
 import type { Backend } from "./backend/types.ts";
 import { bootstrap } from "./bootstrap.ts";
+import { relayDispatcher } from "./chatgpt-relay/relay-dispatcher.ts";
+import { startChatGptRelay } from "./chatgpt-relay/relay-server.ts";
 import type { Config } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
 import { createLimiter, type Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
-import { Readiness } from "./core/readiness.ts";
+import { Readiness } from "./backend/readiness.ts";
 import { Shutdown } from "./core/shutdown.ts";
 import { UnavailableError } from "./errors.ts";
 import { WaitingTurns } from "./openai/waiting-turns.ts";
@@ -51,15 +55,30 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   const bin = config.codexBin ?? resolveCodexBinary();
   const env = { ...codexChildEnv(parentEnv, config.codexHome), ...hooks.childEnv };
   const pinned = pinnedCodexVersion();
+  const chatgptBaseUrl = config.chatgptBaseUrl ?? configuredChatGptBaseUrl(config.codexHome) ?? DEFAULT_CHATGPT_BASE_URL;
+  const relay = config.chatgptRelay
+    ? await startChatGptRelay({ target: new URL(chatgptBaseUrl), dispatcher: relayDispatcher(env), logger })
+    : undefined;
+  const codexArgs = hardeningArgs({ chatgptBaseUrl: relay?.baseUrl ?? config.chatgptBaseUrl });
   const backend: Backend =
     config.backend === "exec"
-      ? new ExecBackend({ bin, env, workDir: config.codexWorkDir, instructionsFile: path.join(config.dataDir, "exec-instructions.md") })
+      ? new ExecBackend({
+          bin,
+          codexArgs,
+          env,
+          workDir: config.codexWorkDir,
+          instructionsFile: path.join(config.dataDir, "exec-instructions.md"),
+          commands: config.commands,
+        })
       : new AppServerBackend({
           bin,
+          codexArgs,
           env,
           workDir: config.codexWorkDir,
           logger,
           clientVersion: pinned,
+          spareThreads: config.spareThreads,
+          loginCommand: config.commands.login,
           ...(hooks.wireTap ? { onWire: hooks.wireTap } : {}),
           ...(hooks.codexRpcTimeoutMs ? { rpcTimeoutMs: hooks.codexRpcTimeoutMs } : {}),
         });
@@ -118,10 +137,14 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
       if ("closeAllConnections" in server) server.closeAllConnections();
       waitingTurns.clear();
       await backend.stop();
+      await relay?.close();
       await closed;
     },
   };
 }
+
+/** Codex's own default for `chatgpt_base_url`. */
+const DEFAULT_CHATGPT_BASE_URL = "https://chatgpt.com/backend-api/";
 
 /** How long interrupted requests get to send their error frame before their connections are closed. */
 const INTERRUPTED_FLUSH_MS = 2000;

@@ -4,13 +4,12 @@ import {
   accountUpdated,
   authStatusResult,
   loginCompleted,
-  type RateLimitSnapshot,
 } from "./app-server-protocol.ts";
 import { describeView, viewFromAccountRead, viewFromAuthStatus, type CodexAccountView } from "./account-status.ts";
 import { authFileFingerprint } from "./auth-file.ts";
 import { RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
 import { LoginOperations } from "./login-operations.ts";
-import { readRateLimitWindows } from "./rate-limits.ts";
+import type { RateLimitTracker } from "./rate-limits.ts";
 import { parseResult, rpc } from "./rpc-call.ts";
 import type { AccountDetails, AccountStatus, LoginState } from "./types.ts";
 
@@ -26,8 +25,10 @@ export interface AccountManagerOptions {
   readonly rpcTimeoutMs: number;
   /** Replaces the child, so that it loads the login from disk again. */
   readonly recycle: (reason: string) => void;
-  /** The last rate-limit snapshot Codex pushed (`account/rateLimits/updated`). */
-  readonly lastRateLimits: () => RateLimitSnapshot | undefined;
+  /** The usage limits Codex pushed during turns; read afresh for the account details. */
+  readonly rateLimits: RateLimitTracker;
+  /** The sign-in command the login problems name (Config.commands.login). */
+  readonly loginCommand: string;
 }
 
 /** account/read asks the ChatGPT backend about workspaces and fails (or hangs) offline. */
@@ -137,8 +138,15 @@ export class AccountManager {
     const view = this.#view;
     const authMode = view?.authMode ?? null;
     const signedIn = status.usable && authMode === "chatgpt";
-    const planType = authMode === "chatgpt" ? (view?.planType ?? this.#planType ?? this.#o.lastRateLimits()?.planType ?? null) : null;
-    return { signedIn, authMode, planType, rateLimits: signedIn ? await readRateLimitWindows(this.#o.client, this.#o.lastRateLimits) : null };
+    const planType = authMode === "chatgpt" ? (view?.planType ?? this.#planType ?? this.#o.rateLimits.snapshot?.planType ?? null) : null;
+    const limits = signedIn ? await this.#o.rateLimits.read(this.#o.client) : undefined;
+    return {
+      signedIn,
+      authMode,
+      planType,
+      rateLimits: limits ? { primary: limits.primary, secondary: limits.secondary } : null,
+      credits: limits?.credits ?? null,
+    };
   }
 
   async #readAccount(): Promise<AccountStatus> {
@@ -157,7 +165,7 @@ export class AccountManager {
     file = this.#fingerprint();
     this.#view = view;
     if (view.authMode === "chatgpt") this.#hadChatgpt = true;
-    const status = describeView(view, {
+    const status = describeView(view, this.#o.loginCommand, {
       fileRemoved: file === null,
       rejected: this.#rejected !== undefined,
       ended: this.#hadChatgpt && view.authMode === null,

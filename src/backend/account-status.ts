@@ -21,27 +21,17 @@ export interface LoginEvidence {
 }
 
 const USABLE: AccountStatus = { usable: true, problem: undefined };
-const API_KEY_REFUSED: AccountStatus = {
-  usable: false,
-  problem: "Codex is signed in with an API key; this adapter only uses a ChatGPT sign-in (run `npm run login`)",
-};
-const NOT_SIGNED_IN: AccountStatus = {
-  usable: false,
-  problem: "Codex is not signed in: run `npm run login` to sign in with ChatGPT",
-};
-export const LOGIN_REMOVED: AccountStatus = {
-  usable: false,
-  problem: "the Codex login was removed (auth.json is gone from CODEX_HOME): sign in again with `npm run login` or from the dashboard",
-};
-export const LOGIN_REJECTED: AccountStatus = {
-  usable: false,
-  problem:
-    "ChatGPT refused the Codex login (expired or revoked) even after Codex tried to refresh it: sign in again with `npm run login` or from the dashboard",
-};
-export const LOGIN_ENDED: AccountStatus = {
-  usable: false,
-  problem: "Codex's ChatGPT login ended (expired, revoked or signed out elsewhere): sign in again with `npm run login` or from the dashboard",
-};
+const unusable = (problem: string): AccountStatus => ({ usable: false, problem });
+
+/** Why a login is not usable, each naming `login`: the sign-in command where the adapter runs (Config.commands). */
+const problems = (login: string) => ({
+  apiKeyRefused: () => unusable(`Codex is signed in with an API key; this adapter only uses a ChatGPT sign-in (run \`${login}\`)`),
+  notSignedIn: () => unusable(`Codex is not signed in: run \`${login}\` to sign in with ChatGPT`),
+  removed: () => unusable(`the Codex login was removed (auth.json is gone from CODEX_HOME): sign in again with \`${login}\` or from the dashboard`),
+  rejected: () =>
+    unusable(`ChatGPT refused the Codex login (expired or revoked) even after Codex tried to refresh it: sign in again with \`${login}\` or from the dashboard`),
+  ended: () => unusable(`Codex's ChatGPT login ended (expired, revoked or signed out elsewhere): sign in again with \`${login}\` or from the dashboard`),
+});
 const NO_EVIDENCE: LoginEvidence = { fileRemoved: false, rejected: false, ended: false };
 
 export function viewFromAccountRead(result: z.infer<typeof accountReadResult>): CodexAccountView {
@@ -58,26 +48,30 @@ export function viewFromAuthStatus(result: z.infer<typeof authStatusResult>): Co
   return { authMode: result.authMethod, planType: null, requiresOpenaiAuth: result.requiresOpenaiAuth !== false };
 }
 
-/** Codex's view of its ChatGPT login counts only while auth.json is there and the upstream has not refused it. */
-export function describeView(view: CodexAccountView, evidence: LoginEvidence = NO_EVIDENCE): AccountStatus {
-  if (view.authMode === "apikey") return API_KEY_REFUSED;
+/**
+ * Codex's view of its ChatGPT login counts only while auth.json is there and the upstream has not
+ * refused it. A problem names `login`, the sign-in command where the adapter runs.
+ */
+export function describeView(view: CodexAccountView, login: string, evidence: LoginEvidence = NO_EVIDENCE): AccountStatus {
+  const problem = problems(login);
+  if (view.authMode === "apikey") return problem.apiKeyRefused();
   if (view.authMode === "chatgpt") {
-    if (evidence.fileRemoved) return LOGIN_REMOVED;
-    if (evidence.rejected) return LOGIN_REJECTED;
+    if (evidence.fileRemoved) return problem.removed();
+    if (evidence.rejected) return problem.rejected();
     return USABLE;
   }
   if (!view.requiresOpenaiAuth) return USABLE;
   // After a permanent refresh failure Codex itself reports no login, while auth.json stays.
-  if (evidence.rejected) return LOGIN_REJECTED;
-  return evidence.ended ? LOGIN_ENDED : NOT_SIGNED_IN;
+  if (evidence.rejected) return problem.rejected();
+  return evidence.ended ? problem.ended() : problem.notSignedIn();
 }
 
 /** From `account/read`: usable with a ChatGPT account, or when the provider needs no OpenAI auth. */
-export function describeAccount(result: z.infer<typeof accountReadResult>): AccountStatus {
-  return describeView(viewFromAccountRead(result));
+export function describeAccount(result: z.infer<typeof accountReadResult>, login: string): AccountStatus {
+  return describeView(viewFromAccountRead(result), login);
 }
 
 /** From the offline `getAuthStatus`, used when `account/read` cannot reach the ChatGPT backend. */
-export function describeAuthStatus(result: z.infer<typeof authStatusResult>): AccountStatus {
-  return describeView(viewFromAuthStatus(result));
+export function describeAuthStatus(result: z.infer<typeof authStatusResult>, login: string): AccountStatus {
+  return describeView(viewFromAuthStatus(result), login);
 }

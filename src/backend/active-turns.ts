@@ -2,7 +2,7 @@ import type { Logger } from "../core/logger.ts";
 import { unlessAborted } from "../core/unless-aborted.ts";
 import { BackendError } from "./backend-error.ts";
 import { dynamicToolCallParams, turnStartResult, type RateLimitSnapshot } from "./app-server-protocol.ts";
-import { historyItems, turnInput } from "./history-items.ts";
+import { turnItems } from "./history-items.ts";
 import type { JsonRpcClient } from "./jsonrpc-client.ts";
 import { CRASHED_MESSAGE, parseResult } from "./rpc-call.ts";
 import { applyTurnNotification } from "./turn-notifications.ts";
@@ -62,7 +62,7 @@ export class ActiveTurns {
     for (const h of request.history) if (h.type === "tool_call") turn.sink.replayedCallIds.add(h.callId);
     this.#sinks.set(threadId, turn.sink);
     yield* this.#segment(turn, signal, async () => {
-      const items = historyItems(request.instructions, request.history);
+      const { items, input } = turnItems(request);
       if (items.length) {
         await unlessAborted(this.#o.local(client.request("thread/inject_items", { threadId, items }, this.#o.rpcTimeoutMs)), signal);
       }
@@ -73,7 +73,7 @@ export class ActiveTurns {
             "turn/start",
             {
               threadId,
-              input: turnInput(request.input, request.inputImages),
+              input,
               ...(request.model ? { model: request.model } : {}),
               ...(request.reasoningEffort ? { effort: request.reasoningEffort } : {}),
               ...(request.outputSchema ? { outputSchema: request.outputSchema } : {}),

@@ -3,12 +3,12 @@ import { unlessAborted } from "../core/unless-aborted.ts";
 import { AccountManager } from "./account-manager.ts";
 import { ActiveTurns, type StartedThread } from "./active-turns.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
-import { threadStartResult, type RateLimitSnapshot } from "./app-server-protocol.ts";
+import { threadStartResult } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
-import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS, hardeningArgs } from "./codex-hardening.ts";
+import { BASE_INSTRUCTIONS, BASE_INSTRUCTIONS_WITH_TOOLS } from "./codex-hardening.ts";
 import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
 import { fetchModelList } from "./model-list.ts";
-import { mergeRateLimitsUpdate } from "./rate-limits.ts";
+import { RateLimitTracker } from "./rate-limits.ts";
 import { parseResult, rpc, toBackendError } from "./rpc-call.ts";
 import { ThreadPool } from "./thread-pool.ts";
 import type {
@@ -22,10 +22,13 @@ import type {
   LoginState,
   ModelInfo,
   ToolDefinition,
+  UsageLimits,
 } from "./types.ts";
 
 export interface AppServerBackendOptions {
   readonly bin: string;
+  /** Codex's command line after `app-server`: the hardening and routing of `hardeningArgs()`. */
+  readonly codexArgs: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly workDir: string;
   readonly logger: Logger;
@@ -39,6 +42,8 @@ export interface AppServerBackendOptions {
   readonly rpcTimeoutMs?: number;
   /** Sees every JSON-RPC message to and from Codex (the contract tests validate them). */
   readonly onWire?: WireObserver;
+  /** The sign-in command the login problems name (Config.commands.login). */
+  readonly loginCommand: string;
 }
 
 const DEFAULT_RPC_TIMEOUT_MS = 30_000;
@@ -58,7 +63,7 @@ export class AppServerBackend implements Backend {
   readonly #threads: ThreadPool<StartedThread>;
   /** The turns in progress, by thread (see active-turns.ts). */
   readonly #turns: ActiveTurns;
-  #rateLimits: RateLimitSnapshot | undefined;
+  readonly #rateLimits = new RateLimitTracker();
   #configuredModel: string | undefined;
   /** Sign-in, sign-out and the login as the adapter judges it (see account-manager.ts). */
   readonly #account: AccountManager;
@@ -68,7 +73,7 @@ export class AppServerBackend implements Backend {
     this.#rpcTimeoutMs = options.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     this.#supervisor = new AppServerSupervisor({
       bin: options.bin,
-      args: hardeningArgs(),
+      args: options.codexArgs,
       env: options.env,
       cwd: options.workDir,
       logger: options.logger,
@@ -98,14 +103,15 @@ export class AppServerBackend implements Backend {
       local: (pending) => this.#local(pending),
       rpcTimeoutMs: this.#rpcTimeoutMs,
       recycle: (reason) => this.#supervisor.recycle(reason),
-      lastRateLimits: () => this.#rateLimits,
+      loginCommand: options.loginCommand,
+      rateLimits: this.#rateLimits,
     });
     this.#turns = new ActiveTurns({
       logger: options.logger,
       now: () => this.#now(),
       local: (pending) => this.#local(pending),
       rpcTimeoutMs: this.#rpcTimeoutMs,
-      rateLimits: () => this.#rateLimits,
+      rateLimits: () => this.#rateLimits.snapshot,
       onUnauthorized: () => this.#account.turnUnauthorized(),
     });
     this.#threads = new ThreadPool({
@@ -148,6 +154,10 @@ export class AppServerBackend implements Backend {
 
   accountDetails(): Promise<AccountDetails> {
     return this.#account.accountDetails();
+  }
+
+  usageLimits(): UsageLimits | undefined {
+    return this.#rateLimits.limits();
   }
 
   startLogin(): Promise<LoginState> {
@@ -218,7 +228,7 @@ export class AppServerBackend implements Backend {
 
   #onNotification(method: string, params: unknown): void {
     if (this.#account.onNotification(method, params)) return;
-    if (method === "account/rateLimits/updated") this.#rateLimits = mergeRateLimitsUpdate(this.#rateLimits, params);
+    if (method === "account/rateLimits/updated") this.#rateLimits.onPushed(params);
     else this.#turns.onNotification(method, params);
   }
 

@@ -42,9 +42,11 @@ export const turnCompleted = z.object({
 const rateLimitWindow = z
   .object({ usedPercent: z.number(), windowDurationMins: z.number().nullable().optional(), resetsAt: z.number().nullable().optional() })
   .nullable();
+const credits = z.object({ hasCredits: z.boolean(), unlimited: z.boolean(), balance: z.string().nullable().optional() }).nullable();
 const rateLimitSnapshot = z.object({
   primary: rateLimitWindow.optional(),
   secondary: rateLimitWindow.optional(),
+  credits: credits.optional(),
   planType: z.string().nullable().optional(),
 });
 export const rateLimitsUpdated = z.object({ rateLimits: rateLimitSnapshot });
@@ -93,6 +95,9 @@ export const modelListResult = z.object({
   ),
   nextCursor: z.string().nullable(),
 });
+
+/** `item/started`: only the item's kind is read (a `contextCompaction` means the conversation did not fit). */
+export const itemStarted = z.object({ ...turnScoped, item: z.object({ type: z.string() }) });
 
 /** `rawResponseItem/completed` (threads started with `experimentalRawEvents`): only function calls are read. */
 export const rawResponseItemCompleted = z.object({

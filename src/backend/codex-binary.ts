@@ -36,7 +36,7 @@ export function resolveCodexBinary(): string {
   return path.join(path.dirname(platformPkg), "vendor", target.triple, "bin", "codex");
 }
 
-/** Runs `codex --version` and returns the bare version ("0.169.0"). */
+/** Runs `codex --version` and returns the bare version ("0.171.0"). */
 export async function readBinaryVersion(bin: string, env: NodeJS.ProcessEnv): Promise<string> {
   const { stdout } = await execFileAsync(bin, ["--version"], { env, timeout: 15_000 });
   const match = /(\d+\.\d+\.\d+\S*)/.exec(stdout);

@@ -33,6 +33,8 @@ const CONFIG_OVERRIDES = [
   "analytics.enabled=false",
   "feedback.enabled=false",
   'history.persistence="none"',
+  // A finished thread is unloaded when the adapter lets go of it, not kept ~60 s (about 1 MB each under load).
+  "thread_unload_delay_secs=0",
   // Keep the model's context to the client's conversation: no coding-agent boilerplate.
   "skills.include_instructions=false",
   "include_permissions_instructions=false",
@@ -48,11 +50,13 @@ const CONFIG_OVERRIDES = [
  */
 export const CREDENTIALS_STORE_ARGS: readonly string[] = ["-c", 'cli_auth_credentials_store="file"'];
 
-export function hardeningArgs(): string[] {
+/** The command line for every Codex child; `chatgptBaseUrl` moves its ChatGPT-backend calls (to the relay). */
+export function hardeningArgs(routing: { readonly chatgptBaseUrl?: string | undefined } = {}): string[] {
   return [
     ...DISABLED_FEATURES.flatMap((f) => ["--disable", f]),
     ...CONFIG_OVERRIDES.flatMap((c) => ["-c", c]),
     ...CREDENTIALS_STORE_ARGS,
+    ...(routing.chatgptBaseUrl ? ["-c", `chatgpt_base_url=${JSON.stringify(routing.chatgptBaseUrl)}`] : []),
   ];
 }
 

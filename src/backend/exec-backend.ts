@@ -6,7 +6,8 @@ import { z } from "zod";
 import { AsyncQueue } from "../core/async-queue.ts";
 import { BackendError } from "./backend-error.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
-import { BASE_INSTRUCTIONS, hardeningArgs } from "./codex-hardening.ts";
+import { BASE_INSTRUCTIONS } from "./codex-hardening.ts";
+import type { OperatorCommands } from "../operator-commands.ts";
 import { readLoginStatus } from "./login-status.ts";
 import type {
   AccountDetails,
@@ -19,14 +20,19 @@ import type {
   HistoryItem,
   LoginState,
   ModelInfo,
+  UsageLimits,
 } from "./types.ts";
 
 export interface ExecBackendOptions {
   readonly bin: string;
+  /** The hardening and routing of `hardeningArgs()`, given to every `codex exec`. */
+  readonly codexArgs: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly workDir: string;
   /** Where the plain-assistant system prompt is written: `codex exec` only takes it from a file. */
   readonly instructionsFile: string;
+  /** The sign-in commands its messages name (Config.commands). */
+  readonly commands: OperatorCommands;
 }
 
 const execEvent = z.union([
@@ -83,24 +89,29 @@ export class ExecBackend implements Backend {
 
   /** `codex login status` reads auth.json afresh every time; exec cannot tell ChatGPT from other providers. */
   async readAccount(): Promise<AccountStatus> {
-    const status = await readLoginStatus(this.#o.bin, this.#o.env);
+    const status = await readLoginStatus(this.#o.bin, this.#o.env, this.#o.commands.login);
     return status.authMode === "chatgpt"
       ? { usable: true, problem: undefined }
-      : { usable: false, problem: "Codex is not signed in with ChatGPT: run `npm run login`" };
+      : { usable: false, problem: `Codex is not signed in with ChatGPT: run \`${this.#o.commands.login}\`` };
   }
 
   /** As far as `codex login status` goes: the kind of login, no plan and no usage figures. */
   async accountDetails(): Promise<AccountDetails> {
-    const { authMode } = await readLoginStatus(this.#o.bin, this.#o.env);
-    return { signedIn: authMode === "chatgpt", authMode, planType: null, rateLimits: null };
+    const { authMode } = await readLoginStatus(this.#o.bin, this.#o.env, this.#o.commands.login);
+    return { signedIn: authMode === "chatgpt", authMode, planType: null, rateLimits: null, credits: null };
+  }
+
+  /** `codex exec` reports no usage limits. */
+  usageLimits(): UsageLimits | undefined {
+    return undefined;
   }
 
   startLogin(): Promise<LoginState> {
-    return Promise.reject(dashboardSignInUnsupported());
+    return Promise.reject(dashboardSignInUnsupported(this.#o.commands));
   }
 
   cancelLogin(): Promise<void> {
-    return Promise.reject(dashboardSignInUnsupported());
+    return Promise.reject(dashboardSignInUnsupported(this.#o.commands));
   }
 
   loginState(): LoginState {
@@ -108,10 +119,10 @@ export class ExecBackend implements Backend {
   }
 
   logout(): Promise<void> {
-    return Promise.reject(dashboardSignInUnsupported());
+    return Promise.reject(dashboardSignInUnsupported(this.#o.commands));
   }
 
-  /** Nothing in this process changes the login; `npm run login` and `logout` are seen by the next check. */
+  /** Nothing in this process changes the login; the sign-in commands' changes are seen by the next check. */
   onAccountChanged(): () => void {
     return () => undefined;
   }
@@ -134,7 +145,7 @@ export class ExecBackend implements Backend {
       this.#o.workDir,
       "-s",
       "read-only",
-      ...hardeningArgs(),
+      ...this.#o.codexArgs,
       "-c",
       `model_instructions_file=${tomlString(this.#o.instructionsFile)}`,
       ...(request.model ? ["-m", request.model] : []),
@@ -187,10 +198,10 @@ export class ExecBackend implements Backend {
   }
 }
 
-function dashboardSignInUnsupported(): BackendError {
+function dashboardSignInUnsupported(commands: OperatorCommands): BackendError {
   return new BackendError(
     "unavailable",
-    "Signing in or out from the dashboard needs the app-server backend (CODEX_BACKEND=app-server); with the exec backend use `npm run login` and `npm run logout`.",
+    `Signing in or out from the dashboard needs the app-server backend (CODEX_BACKEND=app-server); with the exec backend use \`${commands.login}\` and \`${commands.logout}\`.`,
   );
 }
 

@@ -1,4 +1,20 @@
-import type { HistoryItem } from "./types.ts";
+import type { ChatTurnRequest, HistoryItem } from "./types.ts";
+
+/** Codex refuses a `turn/start` input longer than this ("Input exceeds the maximum length of 1048576 characters"). */
+const MAX_TURN_INPUT_CHARS = 1_048_576;
+
+/**
+ * What a turn sends: the items injected first and the `turn/start` input. A new message too
+ * long for `turn/start` is injected with the history instead and the turn starts from it, as
+ * after tool results, so the model's context window stays the only limit.
+ */
+export function turnItems(request: Pick<ChatTurnRequest, "instructions" | "history" | "input" | "inputImages">): { items: object[]; input: object[] } {
+  if (request.input.length <= MAX_TURN_INPUT_CHARS) {
+    return { items: historyItems(request.instructions, request.history), input: turnInput(request.input, request.inputImages) };
+  }
+  const last: HistoryItem = { type: "user", text: request.input, images: request.inputImages };
+  return { items: historyItems(request.instructions, [...request.history, last]), input: [] };
+}
 
 /**
  * Earlier conversation as Responses API items for `thread/inject_items`: the model sees real

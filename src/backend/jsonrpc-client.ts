@@ -29,6 +29,11 @@ export class RpcTimeoutError extends Error {
   }
 }
 
+/** Codex's answer when its request queue is full ("Server overloaded; retry later."). */
+export const RPC_OVERLOADED = -32001;
+/** Waits before each retry of an overloaded request; a turn/interrupt dropped here would orphan a turn. */
+const OVERLOAD_RETRY_MS = [20, 50, 100, 200, 400, 800, 1600, 3200] as const;
+
 const id = z.union([z.number(), z.string()]);
 // Requests and notifications first: JSON-RPC lets `params` be left out.
 const incomingSchema = z.union([
@@ -78,7 +83,22 @@ export class JsonRpcClient {
     return this.#closed !== undefined;
   }
 
-  request<T = unknown>(method: string, params: unknown, timeoutMs?: number): Promise<T> {
+  /** Sends a request; one Codex refused as overloaded is sent again after a short wait, within `timeoutMs`. */
+  async request<T = unknown>(method: string, params: unknown, timeoutMs?: number): Promise<T> {
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#requestOnce<T>(method, params, deadline === undefined ? undefined : Math.max(1, deadline - Date.now()));
+      } catch (err) {
+        const wait = OVERLOAD_RETRY_MS[attempt];
+        const retry = err instanceof RpcError && err.code === RPC_OVERLOADED && wait !== undefined && (deadline === undefined || Date.now() + wait < deadline);
+        if (!retry) throw err;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  #requestOnce<T>(method: string, params: unknown, timeoutMs: number | undefined): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closed);
     const requestId = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -113,7 +133,9 @@ export class JsonRpcClient {
     const line = JSON.stringify(message, wellFormedStrings);
     // The observer gets what went on the wire (no undefined fields), as a copy it may keep.
     if (this.#handlers.onWire) this.#handlers.onWire("out", JSON.parse(line));
-    this.#output.write(`${line}\n`);
+    // Two writes: joining a large message with its newline would copy it once more.
+    this.#output.write(line);
+    this.#output.write("\n");
   }
 
   #receive(line: string): void {

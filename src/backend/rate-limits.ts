@@ -1,38 +1,54 @@
 import { rateLimitsReadResult, rateLimitsUpdated, type RateLimitSnapshot } from "./app-server-protocol.ts";
 import type { JsonRpcClient } from "./jsonrpc-client.ts";
 import { parseResult } from "./rpc-call.ts";
-import type { AccountDetails, RateLimitWindowInfo } from "./types.ts";
+import type { RateLimitWindowInfo, UsageLimits } from "./types.ts";
 
-/** The dashboard waits for usage figures at most this long, then shows the last pushed snapshot. */
+/** A read of the usage figures waits at most this long, then the last known snapshot answers. */
 const RATE_LIMITS_READ_TIMEOUT_MS = 3_000;
 
-/** The last snapshot updated by an `account/rateLimits/updated` push (unchanged if the push does not parse). */
-export function mergeRateLimitsUpdate(last: RateLimitSnapshot | undefined, params: unknown): RateLimitSnapshot | undefined {
-  const parsed = rateLimitsUpdated.safeParse(params);
-  if (!parsed.success) return last;
-  // Updates are sparse: a missing window does not clear the last one seen.
-  const { primary, secondary, planType } = parsed.data.rateLimits;
-  return {
-    primary: primary ?? last?.primary ?? null,
-    secondary: secondary ?? last?.secondary ?? null,
-    planType: planType ?? last?.planType ?? null,
-  };
+/** The one owner of the usage-limit snapshot: merged from Codex's pushes and reads. */
+export class RateLimitTracker {
+  #snapshot: RateLimitSnapshot | undefined;
+
+  /** The raw snapshot (error mapping reads the reset time of an exhausted window). */
+  get snapshot(): RateLimitSnapshot | undefined {
+    return this.#snapshot;
+  }
+
+  /** An `account/rateLimits/updated` push; one that does not parse changes nothing. */
+  onPushed(params: unknown): void {
+    const parsed = rateLimitsUpdated.safeParse(params);
+    if (parsed.success) this.#snapshot = mergeSparse(this.#snapshot, parsed.data.rateLimits);
+  }
+
+  /** Reads the figures from Codex (`account/rateLimits/read`); offline or slow, the last known ones. */
+  async read(client: () => Promise<JsonRpcClient>): Promise<UsageLimits | undefined> {
+    try {
+      const result = await (await client()).request("account/rateLimits/read", undefined, RATE_LIMITS_READ_TIMEOUT_MS);
+      this.#snapshot = mergeSparse(this.#snapshot, parseResult(rateLimitsReadResult, result).rateLimits);
+    } catch {
+      // keep what the turns pushed
+    }
+    return this.limits();
+  }
+
+  /** The last known limits, in the adapter's terms. */
+  limits(): UsageLimits | undefined {
+    const s = this.#snapshot;
+    if (!s) return undefined;
+    const credits = s.credits ? { hasCredits: s.credits.hasCredits, unlimited: s.credits.unlimited, balance: s.credits.balance ?? null } : null;
+    return { primary: windowInfo(s.primary), secondary: windowInfo(s.secondary), credits };
+  }
 }
 
-/** The usage windows the dashboard shows: read from Codex (`account/rateLimits/read`), else the last pushed. */
-export async function readRateLimitWindows(
-  client: () => Promise<JsonRpcClient>,
-  lastPushed: () => RateLimitSnapshot | undefined,
-): Promise<AccountDetails["rateLimits"]> {
-  let snapshot: RateLimitSnapshot | undefined;
-  try {
-    const result = await (await client()).request("account/rateLimits/read", undefined, RATE_LIMITS_READ_TIMEOUT_MS);
-    snapshot = parseResult(rateLimitsReadResult, result).rateLimits;
-  } catch {
-    snapshot = lastPushed(); // offline or slow: the last figures Codex pushed during a turn
-  }
-  if (!snapshot) return null;
-  return { primary: windowInfo(snapshot.primary), secondary: windowInfo(snapshot.secondary) };
+/** Updates are sparse: a missing part does not clear the last one seen. */
+function mergeSparse(last: RateLimitSnapshot | undefined, next: RateLimitSnapshot): RateLimitSnapshot {
+  return {
+    primary: next.primary ?? last?.primary ?? null,
+    secondary: next.secondary ?? last?.secondary ?? null,
+    credits: next.credits ?? last?.credits ?? null,
+    planType: next.planType ?? last?.planType ?? null,
+  };
 }
 
 function windowInfo(w: RateLimitSnapshot["primary"]): RateLimitWindowInfo | null {

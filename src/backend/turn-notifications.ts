@@ -2,6 +2,7 @@ import { BackendError } from "./backend-error.ts";
 import {
   agentMessageDelta,
   errorNotification,
+  itemStarted,
   rawResponseCompleted,
   rawResponseItemCompleted,
   reasoningDelta,
@@ -61,6 +62,11 @@ export function applyTurnNotification(
       if (sink.stepCalls.length) sink.pause();
       return undefined;
     }
+    case "item/started":
+      // Codex compacts (summarises) a conversation that does not fit the model's window before
+      // answering; the client owns its conversation, so it gets the overflow and compacts it itself.
+      if (itemStarted.parse(params).item.type !== "contextCompaction") return undefined;
+      return new BackendError("context_too_long", "Codex would have to summarise it to fit (the adapter never answers from a summary): shorten or compact it.");
     case "error": {
       const p = errorNotification.parse(params);
       if (!p.willRetry) {

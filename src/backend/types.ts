@@ -129,6 +129,20 @@ export interface RateLimitWindowInfo {
   readonly resetsAt: number | null;
 }
 
+export interface CreditsInfo {
+  readonly hasCredits: boolean;
+  readonly unlimited: boolean;
+  /** As the backend reports it (a decimal string). */
+  readonly balance: string | null;
+}
+
+/** The plan's usage-limit windows (Codex: primary about 5 hours, secondary weekly) and credits. */
+export interface UsageLimits {
+  readonly primary: RateLimitWindowInfo | null;
+  readonly secondary: RateLimitWindowInfo | null;
+  readonly credits: CreditsInfo | null;
+}
+
 /** What the dashboard shows about the login: never an email, token or account id. */
 export interface AccountDetails {
   /** A usable ChatGPT login (false when it was removed or rejected upstream). */
@@ -137,6 +151,7 @@ export interface AccountDetails {
   readonly authMode: string | null;
   readonly planType: string | null;
   readonly rateLimits: { readonly primary: RateLimitWindowInfo | null; readonly secondary: RateLimitWindowInfo | null } | null;
+  readonly credits: CreditsInfo | null;
 }
 
 /** What a backend can do beyond plain text chat. */
@@ -146,21 +161,30 @@ export interface BackendFeatures {
   readonly images: boolean;
 }
 
-export interface Backend {
+/** Answering chats: what the API routes use. */
+export interface ChatBackend {
   readonly name: "app-server" | "exec";
   readonly features: BackendFeatures;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  health(): BackendHealth;
-  runtime(): BackendRuntime;
   /** Runs one chat turn; errors surface as BackendError from the iterator. */
   chat(request: ChatTurnRequest): AsyncIterable<ChatEvent>;
   listModels(): Promise<readonly ModelInfo[]>;
   /** The model Codex runs when a request names none (from the operator's config), once known. */
   configuredModel(): string | undefined;
-  readAccount(): Promise<AccountStatus>;
-  /** The version the running binary reports, e.g. "0.169.0". */
+}
+
+/** The Codex process: what the service, readiness and the metrics use. */
+export interface BackendLifecycle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): BackendHealth;
+  runtime(): BackendRuntime;
+  /** The version the running binary reports, e.g. "0.171.0". */
   binaryVersion(): Promise<string>;
+}
+
+/** The login and its usage limits: what the dashboard, /v1/usage and readiness use. */
+export interface AccountService {
+  readAccount(): Promise<AccountStatus>;
   /** Starts a device-code sign-in (replacing a pending one); resolves with the URL and code to show. */
   startLogin(): Promise<LoginState>;
   /** Cancels a pending sign-in; nothing happens when none is pending. */
@@ -170,6 +194,11 @@ export interface Backend {
   /** Signs Codex out of the dedicated Codex home. */
   logout(): Promise<void>;
   accountDetails(): Promise<AccountDetails>;
+  /** The usage limits Codex last reported (pushed during turns or read), without a call; undefined when none yet. */
+  usageLimits(): UsageLimits | undefined;
   /** Called after a sign-in completes, a sign-out, or Codex reports another account change; returns an unsubscribe. */
   onAccountChanged(listener: () => void): () => void;
 }
+
+/** One backend plays all three roles; each consumer depends on the role it uses. */
+export interface Backend extends ChatBackend, BackendLifecycle, AccountService {}

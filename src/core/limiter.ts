@@ -1,5 +1,3 @@
-import { BusyError } from "../errors.ts";
-
 export type Release = () => void;
 
 export interface LimiterStats {
@@ -9,7 +7,7 @@ export interface LimiterStats {
 }
 
 export interface Limiter {
-  /** Resolves with an idempotent release once a slot is free; rejects with BusyError or the abort reason. */
+  /** Resolves with an idempotent release once a slot is free; rejects with LimiterBusy or the abort reason. */
   acquire(signal?: AbortSignal): Promise<Release>;
   stats(): LimiterStats;
 }
@@ -81,8 +79,14 @@ export function createLimiter(options: { capacity: number; maxQueue: number; max
   };
 }
 
-function busy(retryAfterSeconds: number): BusyError {
-  return new BusyError("The adapter is at its concurrency limit (rate limit): too many requests at once. Retry shortly.", {
-    retryAfterSeconds,
-  });
+/** No slot: the queue was full or the wait ran out. The HTTP layer makes it a 429 (turn-slot.ts). */
+export class LimiterBusy extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super("every slot is taken and the queue is full or the wait ran out");
+    this.name = "LimiterBusy";
+  }
+}
+
+function busy(retryAfterSeconds: number): LimiterBusy {
+  return new LimiterBusy(retryAfterSeconds);
 }

@@ -1,6 +1,6 @@
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../app-deps.ts";
 import { DEFAULT_MODEL_ALIAS } from "../openai/model-catalog.ts";
-import type { AccountCache } from "./account-cache.ts";
+import type { AccountCache } from "../http/account-cache.ts";
 
 export type DashboardStateDeps = Pick<AppDeps, "config" | "backend" | "limiter" | "readiness" | "catalog" | "telemetry"> & {
   readonly account: AccountCache;

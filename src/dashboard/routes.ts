@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../app-deps.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { bearerAuth } from "../http/auth.ts";
-import { toApiError } from "../http/backend-errors.ts";
+import { bearerAuth, keyLocation } from "../http/auth.ts";
 import { pinnedCodexVersion } from "../backend/codex-binary.ts";
-import { AccountCache } from "./account-cache.ts";
+import { AccountCache } from "../http/account-cache.ts";
 import { dashboardState } from "./dashboard-state.ts";
 import { runProbe } from "./probe.ts";
 import { dashboardHeaders, localHostOnly, noStore, sameOriginOnly } from "./security.ts";
@@ -27,14 +26,7 @@ export interface DashboardDeps extends AppDeps {
 export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const account = new AccountCache(deps.backend);
-  const auth = bearerAuth(deps.apiKey);
-  const backendCall = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (err) {
-      throw toApiError(err);
-    }
-  };
+  const auth = bearerAuth(deps.apiKey, keyLocation(deps.config));
 
   app.use("*", localHostOnly(deps.config.host), dashboardHeaders, noStore);
   for (const [name, file] of Object.entries(ASSETS)) {
@@ -46,13 +38,13 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
 
   app.use("/api/actions/*", sameOriginOnly, auth);
   app.post("/api/actions/probe", async (c) => c.json(await runProbe(deps.dispatch, new URL(c.req.url).origin, deps.apiKey)));
-  app.post("/api/actions/login", async (c) => c.json(await backendCall(() => deps.backend.startLogin())));
+  app.post("/api/actions/login", async (c) => c.json(await deps.backend.startLogin()));
   app.post("/api/actions/login/cancel", async (c) => {
-    await backendCall(() => deps.backend.cancelLogin());
+    await deps.backend.cancelLogin();
     return c.json(deps.backend.loginState());
   });
   app.post("/api/actions/logout", async (c) => {
-    await backendCall(() => deps.backend.logout());
+    await deps.backend.logout();
     return c.json(deps.backend.loginState());
   });
   return app;

@@ -12,8 +12,8 @@ import {
 
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
 
-/** Maps a failure from the backend (or anything thrown while answering) to the error the client sees. */
-export function toApiError(err: unknown): ApiError {
+/** Maps a failure from the backend (or anything thrown while answering) to the error the client sees; `login` is the sign-in command. */
+export function toApiError(err: unknown, login: string): ApiError {
   if (err instanceof ApiError) return err;
   if (!(err instanceof BackendError)) return new InternalError("The adapter failed to answer this request.");
   switch (err.kind) {
@@ -30,7 +30,7 @@ export function toApiError(err: unknown): ApiError {
         param: "model",
       });
     case "unauthenticated":
-      return new UnavailableError("Codex is not signed in or its login expired: sign in again with `npm run login`.", {
+      return new UnavailableError(`Codex is not signed in or its login expired: sign in again with \`${login}\`.`, {
         code: "codex_login_required",
         retryAfterSeconds: 30,
       });

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { TurnSlot } from "./turn-slot.ts";
-import { SseWriter } from "./sse-writer.ts";
+import { COMMENT_KEEP_ALIVE, SseWriter } from "./sse-writer.ts";
 
 /** How long a stream whose turn was aborted may take to deliver its last frames. */
 const STALLED_STREAM_GRACE_MS = 5000;
@@ -39,6 +39,7 @@ export function eventStream(
   keepAliveMs: number,
   write: (sse: SseWriter) => Promise<void>,
   writeError: (sse: SseWriter, error: ApiError) => Promise<void>,
+  keepAliveFrame = COMMENT_KEEP_ALIVE,
 ): Response {
   const trace = c.get("trace");
   trace.defer();
@@ -46,7 +47,7 @@ export function eventStream(
   c.header("Cache-Control", "no-cache");
   c.header("X-Accel-Buffering", "no");
   return stream(c, async (s) => {
-    const sse = new SseWriter(s, keepAliveMs);
+    const sse = new SseWriter(s, keepAliveMs, keepAliveFrame);
     s.onAbort(slot.onClientGone);
     let stalled: NodeJS.Timeout | undefined;
     const dropIfStalled = () => (stalled = setTimeout(() => s.abort(), STALLED_STREAM_GRACE_MS));

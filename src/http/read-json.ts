@@ -13,16 +13,10 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBy
   if (declared > maxBytes) throw tooLarge();
   const body = c.req.raw.body;
   if (!body) throw new InvalidJsonError("Request body is empty; send a JSON object.");
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(chunk);
-  }
+  const bytes = await readBounded(body as AsyncIterable<Uint8Array>, declared, maxBytes, tooLarge);
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
     throw new InvalidJsonError("Request body is not valid JSON.");
   }
@@ -35,6 +29,28 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBy
     throw new InvalidRequestError(`Invalid request: ${param ? `${param}: ` : ""}${message}`, { param });
   }
   return parsed.data;
+}
+
+/**
+ * The body's bytes, at most `maxBytes`. With a declared length they go straight into one buffer
+ * of that size, so a large body is held once rather than as chunks and again as their copy.
+ */
+async function readBounded(body: AsyncIterable<Uint8Array>, declared: number, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let into = declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+  let size = 0;
+  for await (const chunk of body) {
+    if (size + chunk.byteLength > maxBytes) throw tooLarge();
+    if (into && size + chunk.byteLength <= into.byteLength) into.set(chunk, size);
+    else {
+      // More than declared (or nothing declared): collect the rest as chunks.
+      if (into) chunks.push(into.subarray(0, size));
+      into = undefined;
+      chunks.push(chunk);
+    }
+    size += chunk.byteLength;
+  }
+  return into ? into.subarray(0, size) : Buffer.concat(chunks);
 }
 
 /**

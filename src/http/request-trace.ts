@@ -3,7 +3,7 @@ import type { TokenUsage } from "../backend/types.ts";
 import type { RequestRecord } from "../observability/request-record.ts";
 
 /** The OpenAI-compatible routes, each under one canonical name whether or not the client used /v1. */
-const API_ROUTES = new Set(["/models", "/chat/completions", "/responses"]);
+const API_ROUTES = new Set(["/models", "/chat/completions", "/responses", "/messages", "/messages/count_tokens"]);
 
 /** The canonical route for metrics and events; undefined for non-API paths (health, dashboard, metrics). */
 export function canonicalRoute(path: string): string | undefined {

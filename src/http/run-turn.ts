@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../app-deps.ts";
 import type { ChatEvent } from "../backend/types.ts";
 import type { PreparedChat } from "../openai/prepare-chat.ts";
 import { startTurn } from "../openai/start-turn.ts";

@@ -1,16 +1,19 @@
 import type { StreamingApi } from "hono/utils/stream";
 
-/** Writes `data:` frames and a `: keep-alive` comment whenever nothing was written for a while. */
+/** A `: keep-alive` comment; the Messages API sends its own `ping` event instead. */
+export const COMMENT_KEEP_ALIVE = ": keep-alive\n\n";
+
+/** Writes `data:` frames and a keep-alive frame whenever nothing was written for a while. */
 export class SseWriter {
   readonly #stream: StreamingApi;
   readonly #timer: NodeJS.Timeout;
   #lastWrite = Date.now();
 
-  constructor(stream: StreamingApi, keepAliveMs: number) {
+  constructor(stream: StreamingApi, keepAliveMs: number, keepAliveFrame = COMMENT_KEEP_ALIVE) {
     this.#stream = stream;
     // Reverse proxies drop idle streams (often at 60 s) and reasoning can be silent for longer.
     this.#timer = setInterval(() => {
-      if (Date.now() - this.#lastWrite >= keepAliveMs) void this.#write(": keep-alive\n\n");
+      if (Date.now() - this.#lastWrite >= keepAliveMs) void this.#write(keepAliveFrame);
     }, Math.max(250, Math.floor(keepAliveMs / 4)));
   }
 

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
-import type { AppDeps } from "../app.ts";
-import { ClientGoneError, TimeoutError, type ApiError } from "../errors.ts";
+import type { AppDeps } from "../app-deps.ts";
+import { LimiterBusy } from "../core/limiter.ts";
+import { BusyError, ClientGoneError, TimeoutError, type ApiError } from "../errors.ts";
 import { toApiError } from "./backend-errors.ts";
 
 /** A request's hold on a concurrency slot, with the abort signal its turn runs under. */
@@ -19,7 +20,13 @@ export async function takeTurnSlot(c: Context, deps: Pick<AppDeps, "config" | "l
   const { config, limiter, readiness, shutdown } = deps;
   const clientSignal = c.req.raw.signal;
   const release = await limiter.acquire(clientSignal).catch((err: unknown) => {
-    throw clientSignal.aborted ? new ClientGoneError() : err;
+    if (clientSignal.aborted) throw new ClientGoneError();
+    if (err instanceof LimiterBusy) {
+      throw new BusyError("The adapter is at its concurrency limit (rate limit): too many requests at once. Retry shortly.", {
+        retryAfterSeconds: err.retryAfterSeconds,
+      });
+    }
+    throw err;
   });
   const controller = new AbortController();
   const onClientGone = () => controller.abort(new ClientGoneError());
@@ -38,7 +45,7 @@ export async function takeTurnSlot(c: Context, deps: Pick<AppDeps, "config" | "l
     failure(err) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
       if (reason instanceof ClientGoneError) return reason;
-      const apiError = toApiError(reason);
+      const apiError = toApiError(reason, config.commands.login);
       if (apiError.code === "codex_login_required") void readiness.refresh(); // the login may have expired
       return apiError;
     },

@@ -1,4 +1,4 @@
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../app-deps.ts";
 import { InvalidRequestError, UnavailableError } from "../errors.ts";
 import { DEFAULT_MODEL_ALIAS } from "../openai/model-catalog.ts";
 
@@ -14,12 +14,13 @@ export async function resolveTarget(
 ): Promise<TurnTarget> {
   const problem = await deps.readiness.requestProblem();
   if (problem) throw new UnavailableError(problem.message, { code: problem.code, retryAfterSeconds: 30 });
-  const model = deps.catalog.upstreamId(requested.model);
+  const { model, effort } = await deps.catalog.resolve(requested.model);
   if (requested.hasImages && !(await deps.catalog.acceptsImages(model))) {
     throw new InvalidRequestError(
       `The model ${requested.model ?? DEFAULT_MODEL_ALIAS} does not list image input in Codex's catalog; send text only or pick a model that reads images (see GET /v1/models).`,
       { param: "model", code: "images_not_supported_by_model" },
     );
   }
-  return { model, reasoningEffort: await deps.catalog.effortFor(model, requested.effort) };
+  // An explicit effort parameter wins over the one the model id asks for.
+  return { model, reasoningEffort: await deps.catalog.effortFor(model, requested.effort ?? effort) };
 }

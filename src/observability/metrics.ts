@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Backend } from "../backend/types.ts";
+import type { BackendLifecycle } from "../backend/types.ts";
 import type { Limiter } from "../core/limiter.ts";
 import type { RequestRecord } from "./request-record.ts";
 
@@ -7,7 +7,7 @@ const PREFIX = "codex_provider_";
 
 export interface MetricsSources {
   readonly limiter: Limiter;
-  readonly backend: Backend;
+  readonly backend: BackendLifecycle;
   /** Whether the adapter can answer right now (the /healthz verdict). */
   readonly ready: () => boolean;
 }

@@ -5,10 +5,11 @@ import { z } from "zod";
  * `slice`) become U+FFFD, as any UTF-8 encoder would make them. Codex cannot parse a JSON-RPC
  * message that escapes one and never answers it; the child is then recycled, failing every turn in flight.
  */
-const text = z.string().transform((s) => s.replace(/\p{Cs}/gu, "\uFFFD"));
+export const cleanText = z.string().transform((s) => s.replace(/\p{Cs}/gu, "\uFFFD"));
+const text = cleanText;
 
 /** Model ids are short; a huge one fails upstream (431, headers too large) only after Codex's retries, as a slow 502. */
-const MAX_MODEL_ID_CHARS = 256;
+export const MAX_MODEL_ID_CHARS = 256;
 
 /**
  * An item of a kind the adapter does not act on (it is refused or skipped later, by name).

@@ -28,5 +28,6 @@ export function checkImageUrl(url: string, maxBytes: number, param: string): str
       code: "image_too_large",
     });
   }
-  return `data:${match[1] ?? ""};base64,${base64}`;
+  // The client's own string when it needs no cleaning: a rebuilt copy of a large image costs its size again.
+  return base64.length === (match[2] ?? "").length ? url : `data:${match[1] ?? ""};base64,${base64}`;
 }

@@ -15,7 +15,7 @@ const present = (v: unknown) => v !== undefined && v !== null;
 const IGNORED_SAMPLING = "accepted, no effect: Codex does not expose it";
 
 export const CHAT_PARAMETERS: readonly ParameterRule[] = [
-  { param: "model", support: "honoured", note: "`codex-cli-default` or a Codex model id" },
+  { param: "model", support: "honoured", note: "`codex-cli-default` or a Codex model id, optionally `-<effort>` (e.g. `gpt-5.5-high`)" },
   { param: "messages", support: "honoured", note: "roles system, developer, user, assistant (with `tool_calls`), tool, function" },
   { param: "messages[].content `image_url` (data: URL)", support: "honoured", note: "png, jpeg, gif, webp; user messages; models whose catalog lists image input" },
   { param: "messages[].content `image_url` (http/https URL)", support: "rejected", note: "400 `unsupported_image_url`: send images inline" },
@@ -73,6 +73,33 @@ export const RESPONSES_PARAMETERS: readonly ParameterRule[] = [
   },
   { param: "store", support: "ignored", note: "every response is kept in the in-memory window" },
   { param: "max_output_tokens, temperature, top_p, truncation, include, metadata, user", support: "ignored", note: "" },
+];
+
+export const MESSAGES_PARAMETERS: readonly ParameterRule[] = [
+  { param: "model", support: "honoured", note: "`claude-*` ids answer with `codex-cli-default` unless `MODEL_ALIASES` maps them; other ids as for chat completions; the answer echoes the id sent" },
+  { param: "messages", support: "honoured", note: "roles user, assistant and system (joined into the instructions); content as a string or blocks" },
+  { param: "messages[].content `text`", support: "honoured", note: "`cache_control` and `citations` accepted, no effect" },
+  { param: "messages[].content `image` (base64 source)", support: "honoured", note: "png, jpeg, gif, webp; models whose catalog lists image input" },
+  { param: "messages[].content `image` (url or file source)", support: "rejected", note: "400 `unsupported_image_url`: send images as base64" },
+  { param: "messages[].content `tool_use`, `tool_result`", support: "honoured", note: "replayed as function calls and outputs; a turn waiting for the results is continued; `is_error` prefixes the output with `Error:`" },
+  { param: "messages[].content `thinking`, `redacted_thinking`", support: "ignored", note: "dropped from the history" },
+  { param: "messages[].content `document` and other blocks", support: "rejected", note: "400 `unsupported_content`" },
+  { param: "system", support: "honoured", note: "a string or text blocks: developer instructions" },
+  { param: "stream", support: "honoured", note: "the Messages event sequence; `ping` events as the keep-alive" },
+  { param: "tools (custom, with or without `type`)", support: "honoured", note: "`input_schema` tools become Codex dynamic tools" },
+  { param: "tools (server tools: `web_search`, `bash`, `code_execution`, ...)", support: "rejected", note: "400 `unsupported_tool` naming them: the adapter cannot run them" },
+  { param: "tool_choice", support: "best-effort", note: "`auto`, `none` honoured; `any` and `tool` are asked for in an instruction (`tool` offers only that tool); `disable_parallel_tool_use` ignored" },
+  { param: "thinking", support: "best-effort", note: "`enabled`: `budget_tokens` up to 4096 low, 16384 medium, 32768 high, more xhigh; `disabled`: the least effort; `adaptive`: the model's default; reasoning shown as `thinking` blocks unless `display` is `omitted`" },
+  { param: "output_config.effort", support: "best-effort", note: "`low`, `medium`, `high`, `max` (as `xhigh`); wins over `thinking`; mapped as `reasoning_effort`" },
+  {
+    param: "mcp_servers",
+    support: "rejected",
+    note: "400: the adapter cannot reach MCP servers; run them in the client",
+    refuse: { field: "mcp_servers", when: (v) => Array.isArray(v) && v.length > 0 },
+  },
+  { param: "max_tokens", support: "ignored", note: "answers are not cut; `stop_reason` is never `max_tokens`" },
+  { param: "stop_sequences, temperature, top_p, top_k", support: "ignored", note: IGNORED_SAMPLING },
+  { param: "metadata, cache_control, context_management, service_tier, container", support: "ignored", note: "" },
 ];
 
 /** Refuses a body that uses a parameter the table marks as rejected. */

@@ -5,6 +5,8 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { startService, type Service, type ServiceHooks } from "../../src/service.ts";
 import { codexTestEnv, startEgressGuard, type EgressGuard } from "./egress-guard.ts";
+import { fakeChatGptAuthJson } from "./fake-chatgpt-auth.ts";
+import { startStandInChatGptBackend, type StandInChatGptBackend, type StandInChatGptOptions } from "./stand-in-chatgpt-backend.ts";
 import { createWireContract, type WireContract } from "./protocol-contract.ts";
 import { standInCodexConfig, startStandInUpstream, type StandInUpstream } from "./stand-in-upstream.ts";
 
@@ -37,52 +39,44 @@ export interface E2EOptions {
   readonly codexHomeFiles?: Readonly<Record<string, string>>;
   /** How long Codex may leave a local call unanswered before its child counts as hung (fault tests shorten it). */
   readonly codexRpcTimeoutMs?: ServiceHooks["codexRpcTimeoutMs"];
+  /** The path users run (see startChatGptE2E); set by it, not by callers. */
+  readonly chatgpt?: StandInChatGptBackend;
+}
+
+/** An E2E on the path users run, with the stand-in ChatGPT backend behind chatgpt.com. */
+export interface ChatGptE2E extends E2E {
+  readonly chatgpt: StandInChatGptBackend;
+}
+
+/**
+ * The real service and binary on the path users run: Codex's built-in provider with its default
+ * URLs and a fabricated ChatGPT login (CODEX_HOME holds auth.json only). The egress guard
+ * tunnels chatgpt.com:443 (and auth.openai.com:443, for token refreshes) to the stand-in ChatGPT backend, whose certificate the throwaway CA
+ * (SSL_CERT_FILE) vouches for; every other host is refused, and nothing leaves 127.0.0.1.
+ */
+export async function startChatGptE2E(options: Omit<E2EOptions, "chatgpt" | "codexConfig"> & { readonly backend?: StandInChatGptOptions } = {}): Promise<ChatGptE2E> {
+  const chatgpt = await startStandInChatGptBackend({ publicOrigin: "https://chatgpt.com", ...options.backend });
+  try {
+    const e2e = await startE2E({ ...options, chatgpt, codexHomeFiles: { "auth.json": fakeChatGptAuthJson(), ...options.codexHomeFiles } });
+    return {
+      ...e2e,
+      chatgpt,
+      async close() {
+        await e2e.close();
+        await chatgpt.close();
+      },
+    };
+  } catch (err) {
+    await chatgpt.close();
+    throw err;
+  }
 }
 
 /** The real service, real pinned Codex binary and a stand-in upstream, all on 127.0.0.1. */
 export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
-  let upstream: StandInUpstream | undefined;
-  const core = await startServiceE2E(async () => {
-    const started = await startStandInUpstream();
-    upstream = started;
-    return {
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.codexRpcTimeoutMs ? { codexRpcTimeoutMs: options.codexRpcTimeoutMs } : {}),
-      codexHomeFiles: {
-        ...(options.codexConfig !== false ? { "config.toml": standInCodexConfig(started.baseUrl, options.providerSettings) } : {}),
-        ...options.codexHomeFiles,
-      },
-      cleanup: () => started.close(),
-    };
-  });
-  if (!upstream) throw new Error("the stand-in upstream did not start");
-  return { ...core, upstream };
-}
-
-/** How startServiceE2E sets up one run: CODEX_HOME's files, the children's environment, what to stop afterwards. */
-export interface ServiceE2ESetup {
-  readonly env?: Readonly<Record<string, string>>;
-  /** Files placed in CODEX_HOME before start (config.toml, auth.json). */
-  readonly codexHomeFiles: Readonly<Record<string, string>>;
-  /** Added to the parent environment the Codex child's environment is picked from (e.g. SSL_CERT_FILE). */
-  readonly parentEnv?: Readonly<Record<string, string>>;
-  /** Test-only variables for the Codex child (ServiceHooks.childEnv). */
-  readonly childEnv?: Readonly<Record<string, string>>;
-  readonly codexRpcTimeoutMs?: ServiceHooks["codexRpcTimeoutMs"];
-  /** Stops what the caller started (its stand-in), after the service. */
-  readonly cleanup: () => Promise<void>;
-}
-
-export type ServiceE2E = Omit<E2E, "upstream"> & { readonly codexHome: string };
-
-/**
- * The real service and pinned binary on 127.0.0.1, with the egress guard and the protocol
- * contract, whatever stands in upstream: `prepare` starts the stand-in and says how to set up.
- */
-export async function startServiceE2E(prepare: () => Promise<ServiceE2ESetup>): Promise<ServiceE2E> {
   const contract = await createWireContract(); // first: a schema that cannot be generated leaves nothing running
-  const setup = await prepare();
-  const egress = await startEgressGuard();
+  const upstream = await startStandInUpstream();
+  const egress = await startEgressGuard(options.chatgpt ? { tunnels: { "chatgpt.com:443": options.chatgpt.port, "auth.openai.com:443": options.chatgpt.port } } : {});
   const dataDir = mkdtempSync(path.join(tmpdir(), "ccp-e2e-"));
   const codexHome = path.join(dataDir, "codex-home");
   const env = {
@@ -90,31 +84,32 @@ export async function startServiceE2E(prepare: () => Promise<ServiceE2ESetup>): 
     PORT: "0",
     PROXY_API_KEY: TEST_API_KEY,
     LOG_LEVEL: "debug",
-    ...setup.env,
+    ...options.env,
   };
   const config = loadConfig(env);
   const logs: string[] = [];
   // bootstrap creates CODEX_HOME; write the operator's config first so Codex sees it at spawn
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
-  for (const [name, content] of Object.entries(setup.codexHomeFiles)) {
+  if (options.codexConfig !== false && !options.chatgpt) writeFileSync(path.join(codexHome, "config.toml"), standInCodexConfig(upstream.baseUrl, options.providerSettings));
+  for (const [name, content] of Object.entries(options.codexHomeFiles ?? {})) {
     writeFileSync(path.join(codexHome, name), content, { mode: 0o600 });
   }
-  const service = await startService(config, { ...codexTestEnv(dataDir, egress), ...setup.parentEnv }, createLogger("debug", (l) => logs.push(l)), {
+  const childEnv = { ...codexTestEnv(dataDir, egress), ...(options.chatgpt ? { SSL_CERT_FILE: options.chatgpt.caFile } : {}) };
+  const service = await startService(config, childEnv, createLogger("debug", (l) => logs.push(l)), {
     wireTap: contract.observe,
-    ...(setup.childEnv ? { childEnv: setup.childEnv } : {}),
-    ...(setup.codexRpcTimeoutMs ? { codexRpcTimeoutMs: setup.codexRpcTimeoutMs } : {}),
+    ...(options.codexRpcTimeoutMs ? { codexRpcTimeoutMs: options.codexRpcTimeoutMs } : {}),
   });
   return {
     service,
+    upstream,
     egress,
     baseURL: `${service.url}/v1`,
     dataDir,
-    codexHome,
     logs,
     contract,
     async close() {
       await service.stop(0);
-      await setup.cleanup();
+      await upstream.close();
       await egress.close();
       rmSync(dataDir, { recursive: true, force: true });
       contract.assertClean();
@@ -133,7 +128,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /** Waits until /healthz answers 200 (the child is up and the login checked). */
-export async function waitHealthy(e2e: Pick<E2E, "service">): Promise<void> {
+export async function waitHealthy(e2e: E2E): Promise<void> {
   await waitFor(async () => (await fetch(`${e2e.service.url}/healthz`)).status === 200, 30_000, "healthz 200");
 }
 

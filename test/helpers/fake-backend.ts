@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../../src/http/app-env.ts";
-import { createApp, type ReadinessProbe } from "../../src/app.ts";
-import type { RequestProblem } from "../../src/core/readiness.ts";
+import type { ReadinessProbe } from "../../src/app-deps.ts";
+import { createApp } from "../../src/app.ts";
+import type { RequestProblem } from "../../src/backend/readiness.ts";
 import type {
   AccountDetails,
   AccountStatus,
@@ -16,6 +17,7 @@ import type {
   TokenUsage,
   ToolCall,
   ToolResult,
+  UsageLimits,
 } from "../../src/backend/types.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
@@ -157,7 +159,9 @@ export class FakeBackend implements Backend {
   };
   login: LoginState = { status: "idle" };
   /** What accountDetails() answers. */
-  details: AccountDetails | Error = { signedIn: true, authMode: "chatgpt", planType: "plus", rateLimits: null };
+  details: AccountDetails | Error = { signedIn: true, authMode: "chatgpt", planType: "plus", rateLimits: null, credits: null };
+  /** What usageLimits() answers (the figures behind the x-ratelimit-* headers). */
+  limits: UsageLimits | undefined = undefined;
   /** What logout() rejects with, if anything. */
   logoutError: Error | undefined = undefined;
   readonly loginCalls = { start: 0, cancel: 0, logout: 0 };
@@ -185,13 +189,17 @@ export class FakeBackend implements Backend {
     if (this.logoutError) return Promise.reject(this.logoutError);
     this.login = { status: "idle" };
     this.account = { usable: false, problem: "Codex is not signed in: run `npm run login` to sign in with ChatGPT" };
-    this.details = { signedIn: false, authMode: null, planType: null, rateLimits: null };
+    this.details = { signedIn: false, authMode: null, planType: null, rateLimits: null, credits: null };
     this.emitAccountChanged();
     return Promise.resolve();
   }
 
   accountDetails(): Promise<AccountDetails> {
     return this.details instanceof Error ? Promise.reject(this.details) : Promise.resolve(this.details);
+  }
+
+  usageLimits(): UsageLimits | undefined {
+    return this.limits;
   }
 
   onAccountChanged(listener: () => void): () => void {
@@ -204,7 +212,7 @@ export class FakeBackend implements Backend {
     if (success) {
       this.login = { status: "succeeded", at };
       this.account = { usable: true, problem: undefined };
-      this.details = { signedIn: true, authMode: "chatgpt", planType: "plus", rateLimits: null };
+      this.details = { signedIn: true, authMode: "chatgpt", planType: "plus", rateLimits: null, credits: null };
       this.emitAccountChanged();
     } else {
       this.login = { status: "failed", error, at };

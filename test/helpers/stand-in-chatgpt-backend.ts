@@ -11,7 +11,8 @@ import { makeThrowawayTls } from "./throwaway-tls.ts";
 /**
  * The endpoints Codex 0.171.0 calls on the ChatGPT backend, by the stand-in's names; plus
  * "token-refresh", the sign-in issuer's `POST /oauth/token` (Codex refreshes its token after a
- * 401), reached through CODEX_REFRESH_TOKEN_URL_OVERRIDE and in neither fault group.
+ * 401), reached through the egress guard's auth.openai.com tunnel or
+ * CODEX_REFRESH_TOKEN_URL_OVERRIDE, and in neither fault group.
  */
 export type Endpoint = "accounts-check" | "models" | "settings" | "usage" | "reset-credits" | "analytics" | "responses" | "token-refresh" | "other";
 
@@ -23,6 +24,7 @@ const ROUTES: Readonly<Record<string, Endpoint>> = {
   "/backend-api/wham/rate-limit-reset-credits": "reset-credits",
   "/backend-api/codex/analytics-events/events": "analytics",
   "/backend-api/codex/responses": "responses",
+  // auth.openai.com's token endpoint, when the egress guard tunnels that host here too
   "/oauth/token": "token-refresh",
 };
 
@@ -50,19 +52,25 @@ export interface StandInChatGptOptions {
   readonly accountId?: string;
   /** "self" (default): accounts/check names the stand-in's own https origin; "NO_CONSTRAINT": Codex uses chatgpt_base_url's origin. */
   readonly workspaceOrigin?: "self" | "NO_CONSTRAINT";
+  /** The origin the stand-in answers as ("self" above), e.g. `https://chatgpt.com` when the egress guard tunnels that host here; default its own. */
+  readonly publicOrigin?: string;
   /** Every new TCP connection waits this long before it is served (TCP + TLS to a remote host). */
   readonly connectionDelayMs?: number;
   /** Answer WebSocket upgrades with 426, so Codex falls back to the HTTP POST. */
   readonly refuseWebSocket?: boolean;
+  /** Token refreshes get fresh fabricated tokens; by default they are refused (`refresh_token_invalidated`). */
+  readonly grantTokenRefresh?: boolean;
 }
 
 export interface StandInChatGptBackend {
   /** `https://127.0.0.1:PORT/backend-api/`, for `chatgpt_base_url`. */
   readonly baseUrl: string;
+  /** The TCP port it listens on (the egress guard's tunnel target). */
+  readonly port: number;
   readonly origin: string;
   /** `https://127.0.0.1:PORT/backend-api/codex`, for `openai_base_url` (where Codex 0.171.0 fetches `codex/models`). */
   readonly modelBaseUrl: string;
-  /** For CODEX_REFRESH_TOKEN_URL_OVERRIDE: token refreshes get fresh fabricated tokens (or the "token-refresh" fault). */
+  /** For CODEX_REFRESH_TOKEN_URL_OVERRIDE (the probe): refused, or granted with `grantTokenRefresh`; the "token-refresh" fault overrides either. */
   readonly tokenRefreshUrl: string;
   /** The throwaway CA that signed the stand-in's certificate (for SSL_CERT_FILE). */
   readonly caFile: string;
@@ -157,7 +165,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
       }
       switch (call.endpoint) {
         case "accounts-check":
-          return json(200, accountsCheck(options.accountId ?? FAKE_ACCOUNT_ID, options.workspaceOrigin === "NO_CONSTRAINT" ? "NO_CONSTRAINT" : origin));
+          return json(200, accountsCheck(options.accountId ?? FAKE_ACCOUNT_ID, options.workspaceOrigin === "NO_CONSTRAINT" ? "NO_CONSTRAINT" : (options.publicOrigin ?? origin)));
         case "models":
           return json(200, modelsCatalog());
         case "settings":
@@ -169,7 +177,9 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
         case "analytics":
           return json(200, {});
         case "token-refresh":
-          return json(200, refreshedTokens());
+          if (options.grantTokenRefresh) return json(200, refreshedTokens());
+          // By default the refresh token is no longer valid: the login is over until the operator signs in again.
+          return json(401, { error: { code: "refresh_token_invalidated", message: "Your refresh token has been invalidated." } });
         default:
           return json(404, { detail: "Not Found" });
       }
@@ -208,6 +218,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
 
   return {
     baseUrl: `${origin}/backend-api/`,
+    port: (front.address() as AddressInfo).port,
     origin,
     modelBaseUrl: `${origin}/backend-api/codex`,
     tokenRefreshUrl: `${origin}/oauth/token`,

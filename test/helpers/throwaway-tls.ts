@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 /**
- * A certificate authority made for one test run and a server certificate for 127.0.0.1 signed
- * by it, so Codex (which insists on https for the ChatGPT model stream) trusts a local
+ * A certificate authority made for one test run and a server certificate for 127.0.0.1 (and for
+ * chatgpt.com and auth.openai.com, which the egress guard may tunnel to the stand-in) signed by it, so Codex (which insists on https for the ChatGPT model stream) trusts a local
  * stand-in through SSL_CERT_FILE. Made with the `openssl` CLI in a private temporary folder;
  * the keys never leave it and `remove()` deletes it.
  */
@@ -29,7 +29,7 @@ export function makeThrowawayTls(): ThrowawayTls {
     // rustls (Codex) wants a leaf that is not a CA, names the address in subjectAltName and is meant for servers.
     writeFileSync(
       file("server.ext"),
-      ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment", "extendedKeyUsage=serverAuth", "subjectAltName=IP:127.0.0.1,DNS:localhost", ""].join("\n"),
+      ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment", "extendedKeyUsage=serverAuth", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:chatgpt.com,DNS:auth.openai.com", ""].join("\n"),
     );
     openssl("x509", "-req", "-in", file("server.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"), "-CAcreateserial",
       "-days", "2", "-extfile", file("server.ext"), "-out", file("server.pem"));

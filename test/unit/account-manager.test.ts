@@ -7,6 +7,7 @@ import { PassThrough } from "node:stream";
 import { after, test } from "node:test";
 import { AccountManager } from "../../src/backend/account-manager.ts";
 import { BackendError } from "../../src/backend/backend-error.ts";
+import { RateLimitTracker } from "../../src/backend/rate-limits.ts";
 import { JsonRpcClient } from "../../src/backend/jsonrpc-client.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { fakeChatGptAuthJson } from "../helpers/fake-chatgpt-auth.ts";
@@ -48,7 +49,8 @@ function harness(answers: Record<string, (params: unknown) => Answer>) {
       recycled.push(reason);
       manager.childReady(); // the "new child" loads the file at once
     },
-    lastRateLimits: () => undefined,
+    rateLimits: new RateLimitTracker(),
+    loginCommand: "npm run login",
   });
   const notify = (method: string, params: unknown) => fromCodex.write(`${JSON.stringify({ method, params })}\n`);
   return {
@@ -207,7 +209,7 @@ test("logout signs Codex out, tells listeners, and a later empty login is plain 
   assert.match(status.problem ?? "", /not signed in/);
 });
 
-test("accountDetails reports plan and usage windows, never the email", async () => {
+test("accountDetails reports plan, usage windows and credits, never the email", async () => {
   const h = harness({
     "account/read": () => chatgptAccount,
     "account/rateLimits/read": () => ({
@@ -216,6 +218,7 @@ test("accountDetails reports plan and usage windows, never the email", async () 
           limitId: "codex",
           primary: { usedPercent: 42, windowDurationMins: 300, resetsAt: 1_900_000_000 },
           secondary: null,
+          credits: { hasCredits: true, unlimited: false, balance: "12.5" },
           planType: "plus",
         },
       },
@@ -229,6 +232,7 @@ test("accountDetails reports plan and usage windows, never the email", async () 
     authMode: "chatgpt",
     planType: "plus",
     rateLimits: { primary: { usedPercent: 42, windowMinutes: 300, resetsAt: 1_900_000_000 }, secondary: null },
+    credits: { hasCredits: true, unlimited: false, balance: "12.5" },
   });
   assert.ok(!JSON.stringify(details).includes("example.invalid"));
 });

@@ -24,11 +24,13 @@ async function withFake(mode: string, run: (backend: AppServerBackend, calls: ()
   writeFileSync(log, "");
   const backend = new AppServerBackend({
     bin,
+    codexArgs: [],
     env: { PATH: process.env.PATH ?? "", FAKE_MODE: mode, FAKE_LOG: log },
     workDir: dir,
     logger: silentLogger,
     clientVersion: "test",
     spareThreads: 0,
+    loginCommand: "npm run login",
   });
   await backend.start();
   try {
@@ -89,10 +91,12 @@ test("an upstream 429 reported before turn/start answers fails the request and i
 test("a Codex binary that cannot be started is retried with backoff and named as the problem", async () => {
   const backend = new AppServerBackend({
     bin: "/nonexistent/codex",
+    codexArgs: [],
     env: {},
     workDir: tmpdir(),
     logger: silentLogger,
     clientVersion: "test",
+    loginCommand: "npm run login",
   });
   await backend.start();
   try {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Shutdown } from "../../src/core/shutdown.ts";
-import { TEST_KEY, chatBody, createTestApp } from "../helpers/fake-backend.ts";
+import { BackendError } from "../../src/backend/backend-error.ts";
+import { FakeBackend, TEST_KEY, chatBody, createTestApp } from "../helpers/fake-backend.ts";
 
 interface ErrorJson {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -45,6 +46,14 @@ describe("bearer auth", () => {
     assert.equal(res.status, 401);
     assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer\b/);
     assert.equal(t.backend.turns.length, 0);
+  });
+
+  test("a missing key's 401 says where the key is: the configured key file, or PROXY_API_KEY", async () => {
+    const message = async (t: ReturnType<typeof createTestApp>) =>
+      ((await (await t.app.request("/v1/models")).json()) as { error: { message: string } }).error.message;
+    assert.match(await message(createTestApp()), /the key is in the PROXY_API_KEY setting/);
+    const fromFile = createTestApp({ env: { PROXY_API_KEY: "", PROXY_API_KEY_FILE: "/run/secrets/ccp_key" } });
+    assert.match(await message(fromFile), /the key is in \/run\/secrets\/ccp_key\)/);
   });
 
   test("/chat/completions without /v1 is protected too", async () => {
@@ -253,5 +262,19 @@ describe("CORS", () => {
     const res = await t.request("/v1/models", { headers: { origin: "app://obsidian.md" } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("access-control-allow-origin"), null);
+  });
+});
+
+describe("one error mapping", () => {
+  test("a backend failure a route lets through is rendered by the error handler in the API's shape, never a 500", async () => {
+    const backend = new FakeBackend();
+    backend.models = new BackendError("unauthenticated", "the login was refused");
+    const t = createTestApp({ backend });
+    const res = await t.request("/v1/models");
+    assert.equal(res.status, 503);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "codex_login_required");
+    assert.ok(!t.logs.some((l) => l.includes('"unhandled error"')));
+    backend.models = new BackendError("upstream", "the catalog could not be read");
+    assert.equal((await t.request("/v1/models")).status, 502);
   });
 });

@@ -25,9 +25,11 @@ describe("config defaults", () => {
     assert.equal(c.proxyApiKey, undefined);
     assert.equal(c.upstreamModel, undefined);
     assert.equal(c.requestTimeoutMs, 180_000);
-    assert.equal(c.maxRequestBodyBytes, 262_144);
-    assert.equal(c.maxMessages, 32);
-    assert.equal(c.maxTotalTextChars, 80_000);
+    assert.equal(c.maxRequestBodyBytes, 25_000_000);
+    assert.equal(c.maxMessages, 10_000);
+    assert.equal(c.maxTotalTextChars, 2_000_000);
+    assert.equal(c.maxImageBytes, 5_000_000);
+    assert.deepEqual(c.modelAliases, []);
     assert.equal(c.maxConcurrentRequests, 8);
     assert.equal(c.maxQueueLength, 32);
     assert.equal(c.queueWaitMs, 5_000);
@@ -45,26 +47,36 @@ describe("config defaults", () => {
     assert.equal(loadConfig({ DATA_DIR: "/var/x" }, "/srv/app").codexHome, "/var/x/codex-home");
   });
 
+  test("DEPLOYMENT chooses the sign-in commands the hints name: npm's by default, the compose service's in the image", () => {
+    assert.deepEqual(loadConfig({}).commands, { login: "npm run login", status: "npm run login:status", logout: "npm run logout" });
+    const image = loadConfig({ DEPLOYMENT: "docker" }).commands;
+    assert.equal(image.login, "docker compose run --rm codex-cli-provider node --import tsx src/cli.ts login");
+    assert.equal(image.status, "docker compose run --rm codex-cli-provider node --import tsx src/cli.ts status");
+    assert.match(configError({ DEPLOYMENT: "kubernetes" }).message, /DEPLOYMENT/);
+  });
+
   test("the config is frozen", () => {
     const c = load();
     assert.ok(Object.isFrozen(c));
     assert.ok(Object.isFrozen(c.corsAllowedOrigins));
+    assert.ok(Object.isFrozen(c.commands));
   });
 });
 
 describe("config clamping", () => {
   const cases: [string, string, keyof ReturnType<typeof load>, number][] = [
     ["MAX_MESSAGES", "0", "maxMessages", 1],
-    ["MAX_MESSAGES", "1000", "maxMessages", 128],
+    ["MAX_MESSAGES", "1000000", "maxMessages", 100_000],
     ["MAX_MESSAGES", "-5", "maxMessages", 1],
     ["MAX_MESSAGES", " 40 ", "maxMessages", 40],
     ["CODEX_REQUEST_TIMEOUT_SECONDS", "1", "requestTimeoutMs", 5_000],
     ["CODEX_REQUEST_TIMEOUT_SECONDS", "5000", "requestTimeoutMs", 900_000],
     ["CODEX_REQUEST_TIMEOUT_SECONDS", "60", "requestTimeoutMs", 60_000],
-    ["MAX_REQUEST_BODY_BYTES", "9999999", "maxRequestBodyBytes", 2_000_000],
+    ["MAX_REQUEST_BODY_BYTES", "999999999", "maxRequestBodyBytes", 100_000_000],
     ["MAX_REQUEST_BODY_BYTES", "10", "maxRequestBodyBytes", 1024],
     ["MAX_TOTAL_TEXT_CHARS", "0", "maxTotalTextChars", 1],
-    ["MAX_TOTAL_TEXT_CHARS", "999999999", "maxTotalTextChars", 500_000],
+    ["MAX_TOTAL_TEXT_CHARS", "999999999", "maxTotalTextChars", 8_000_000],
+    ["MAX_IMAGE_BYTES", "999999999", "maxImageBytes", 20_000_000],
     ["MAX_CONCURRENT_REQUESTS", "0", "maxConcurrentRequests", 1],
     ["MAX_CONCURRENT_REQUESTS", "500", "maxConcurrentRequests", 64],
     ["MAX_QUEUE_LENGTH", "-1", "maxQueueLength", 0],
@@ -96,6 +108,15 @@ describe("config errors", () => {
     assert.equal(err.problems.length, 4);
     assert.match(err.message, /MAX_MESSAGES/);
     assert.match(err.message, /LOG_LEVEL/);
+  });
+
+  test("MODEL_ALIASES: exact ids and prefixes with optional efforts; a malformed entry is reported by name", () => {
+    assert.deepEqual(load({ MODEL_ALIASES: " claude-haiku*=gpt-5.5-mini:low , claude-opus-4-1=gpt-5.5" }).modelAliases, [
+      { match: "claude-haiku", prefix: true, model: "gpt-5.5-mini", effort: "low" },
+      { match: "claude-opus-4-1", prefix: false, model: "gpt-5.5", effort: undefined },
+    ]);
+    const err = configError({ MODEL_ALIASES: "claude-haiku*=gpt-5.5-mini:low,just-a-name" });
+    assert.match(err.message, /MODEL_ALIASES.*'just-a-name'/);
   });
 
   test("an empty variable of any kind counts as unset", () => {
@@ -171,5 +192,31 @@ describe("config flags", () => {
     assert.equal(load({ METRICS_PUBLIC: " Yes " }).metricsPublic, true);
     assert.equal(load({ METRICS_PUBLIC: "" }).metricsPublic, false);
     assert.throws(() => load({ METRICS_PUBLIC: "sometimes" }), /METRICS_PUBLIC: expected true or false/);
+  });
+});
+
+describe("ChatGPT backend settings", () => {
+  test("CHATGPT_BASE_URL is unset by default, ends in / when given, and must be an http(s) URL", () => {
+    assert.equal(load({}).chatgptBaseUrl, undefined);
+    assert.equal(load({ CHATGPT_BASE_URL: " https://gateway.example/backend-api " }).chatgptBaseUrl, "https://gateway.example/backend-api/");
+    assert.equal(load({ CHATGPT_BASE_URL: "http://127.0.0.1:9/backend-api/" }).chatgptBaseUrl, "http://127.0.0.1:9/backend-api/");
+    assert.throws(() => load({ CHATGPT_BASE_URL: "ftp://x/" }), /CHATGPT_BASE_URL: expected an http:\/\/ or https:\/\/ URL/);
+    assert.throws(() => load({ CHATGPT_BASE_URL: "chatgpt.com" }), /CHATGPT_BASE_URL/);
+  });
+
+  test("CHATGPT_RELAY is on unless switched off", () => {
+    assert.equal(load({}).chatgptRelay, true);
+    assert.equal(load({ CHATGPT_RELAY: "off" }).chatgptRelay, false);
+  });
+});
+
+describe("spare threads", () => {
+  test("SPARE_THREADS defaults to two waves of MAX_CONCURRENT_REQUESTS, at most 16, and is clamped to 0-64", () => {
+    assert.equal(load({}).spareThreads, 16);
+    assert.equal(load({ MAX_CONCURRENT_REQUESTS: "3" }).spareThreads, 6);
+    assert.equal(load({ MAX_CONCURRENT_REQUESTS: "64" }).spareThreads, 16);
+    assert.equal(load({ SPARE_THREADS: "0" }).spareThreads, 0);
+    assert.equal(load({ SPARE_THREADS: "500" }).spareThreads, 64);
+    assert.throws(() => load({ SPARE_THREADS: "many" }), /SPARE_THREADS: expected a whole number/);
   });
 });

@@ -222,4 +222,40 @@ describe("JsonRpcClient", () => {
     ]);
     assert.deepEqual(h.problems, ["a message from Codex was not JSON-RPC", "a line from Codex was not JSON"]);
   });
+
+  test("a request Codex refuses as overloaded is sent again until it is answered; any other error is not retried", async () => {
+    const h = harness();
+    const interrupted = h.client.request("turn/interrupt", { threadId: "t", turnId: "u" }, 5_000);
+    for (let n = 1; n <= 3; n += 1) {
+      const sent = (await h.sentCount(n)) as { id: number }[];
+      const last = sent[n - 1];
+      if (n < 3) h.peer({ id: last?.id, error: { code: -32001, message: "Server overloaded; retry later." } });
+      else h.peer({ id: last?.id, result: {} });
+    }
+    assert.deepEqual(await interrupted, {});
+    assert.deepEqual((h.sent as { method: string }[]).map((m) => m.method), ["turn/interrupt", "turn/interrupt", "turn/interrupt"]);
+
+    const refused = h.client.request("turn/start", {}, 5_000);
+    const sent = (await h.sentCount(4)) as { id: number }[];
+    h.peer({ id: sent[3]?.id, error: { code: -32600, message: "bad request" } });
+    await assert.rejects(refused, (err: unknown) => err instanceof RpcError && err.code === -32600);
+    await flush();
+    assert.equal(h.sent.length, 4, "a plain error is final");
+  });
+
+  test("retries of an overloaded request stop at its timeout", async () => {
+    const h = harness();
+    const started = Date.now();
+    const call = h.client.request("thread/unsubscribe", {}, 300);
+    const answerAll = setInterval(() => {
+      for (const m of h.sent as { id: number }[]) h.peer({ id: m.id, error: { code: -32001, message: "Server overloaded; retry later." } });
+      h.sent.length = 0;
+    }, 5);
+    try {
+      await assert.rejects(call, (err: unknown) => (err instanceof RpcError && err.code === -32001) || err instanceof RpcTimeoutError);
+    } finally {
+      clearInterval(answerAll);
+    }
+    assert.ok(Date.now() - started < 1_000, `gave up after ${Date.now() - started} ms`);
+  });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Readiness } from "../../src/core/readiness.ts";
+import { Readiness } from "../../src/backend/readiness.ts";
 import { silentLogger } from "../../src/core/logger.ts";
 import { FakeBackend } from "../helpers/fake-backend.ts";
 

@@ -69,7 +69,7 @@ describe("request timeout", () => {
 
 describe("toApiError", () => {
   test("a TimeoutError abort reason renders as 504 request_timeout", () => {
-    const err = toApiError(new TimeoutError("Codex did not finish within 5 s."));
+    const err = toApiError(new TimeoutError("Codex did not finish within 5 s."), "npm run login");
     assert.equal(err.status, 504);
     assert.deepEqual(err.toBody(), {
       error: { message: "Codex did not finish within 5 s.", type: "timeout_error", param: null, code: "request_timeout" },
@@ -77,7 +77,7 @@ describe("toApiError", () => {
   });
 
   test("rate_limited keeps the reset time as Retry-After and says 'rate limit'", () => {
-    const err = toApiError(new BackendError("rate_limited", "plan limit", 42));
+    const err = toApiError(new BackendError("rate_limited", "plan limit", 42), "npm run login");
     assert.equal(err.status, 429);
     assert.equal(err.retryAfterSeconds, 42);
     assert.match(err.message, /rate limit/i);
@@ -85,9 +85,9 @@ describe("toApiError", () => {
   });
 
   test("anything that is not a backend or API error becomes a 500 without its message", () => {
-    const err = toApiError(new Error("ENOENT /home/user/.codex/auth.json"));
+    const err = toApiError(new Error("ENOENT /home/user/.codex/auth.json"), "npm run login");
     assert.equal(err.status, 500);
     assert.ok(!err.message.includes("auth.json"));
-    assert.equal(toApiError("a string").status, 500);
+    assert.equal(toApiError("a string", "npm run login").status, 500);
   });
 });

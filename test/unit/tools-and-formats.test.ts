@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { PausedTurn } from "../../src/backend/types.ts";
-import { CHAT_PARAMETERS, RESPONSES_PARAMETERS, compatibilityTable } from "../../src/openai/parameters.ts";
+import { CHAT_PARAMETERS, MESSAGES_PARAMETERS, RESPONSES_PARAMETERS, compatibilityTable } from "../../src/openai/parameters.ts";
 import { ResponseStore } from "../../src/openai/response-store.ts";
 import { WaitingTurns } from "../../src/openai/waiting-turns.ts";
 import { FakeBackend, USAGE, answer, chatBody, createTestApp } from "../helpers/fake-backend.ts";
@@ -208,6 +208,7 @@ describe("compatibility table", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
     assert.ok(readme.includes(compatibilityTable(CHAT_PARAMETERS)), "README chat completions table is out of date");
     assert.ok(readme.includes(compatibilityTable(RESPONSES_PARAMETERS)), "README responses table is out of date");
+    assert.ok(readme.includes(compatibilityTable(MESSAGES_PARAMETERS)), "README messages table is out of date");
   });
 
   test("every rejected row is enforced", async () => {
@@ -223,5 +224,8 @@ describe("compatibility table", () => {
       assert.equal(res.status, 400, field);
       assert.equal(((await res.json()) as ErrorJson).error.param, field);
     }
+    const res = await t.request("/v1/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "claude-x", messages: [{ role: "user", content: "hi" }], mcp_servers: [{ type: "url", url: "https://x", name: "x" }] }) });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /mcp_servers/);
   });
 });

@@ -6,7 +6,7 @@ import { collectCompletion } from "../../openai/chat-completion.ts";
 import { chatRequestSchema } from "../../openai/chat-request.ts";
 import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
 import { prepareChat } from "../../openai/prepare-chat.ts";
-import type { AppDeps } from "../../app.ts";
+import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 import { eventStream, type First } from "../event-stream.ts";
 import { readJson } from "../read-json.ts";

@@ -1,6 +1,6 @@
 import type { AppEnv } from "../app-env.ts";
 import { Hono } from "hono";
-import type { ReadinessProbe } from "../../app.ts";
+import type { ReadinessProbe } from "../../app-deps.ts";
 
 /** Unauthenticated readiness probe: 200 only when Codex can answer; the reason stays in the logs. */
 export function healthRoutes(readiness: ReadinessProbe): Hono<AppEnv> {

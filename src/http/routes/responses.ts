@@ -8,7 +8,7 @@ import { ResponseEvents } from "../../openai/response-events.ts";
 import { collectOutput, messageItemId, outputMessage, responseObject, type ResponseMeta, type ResponseOutput } from "../../openai/response-object.ts";
 import { responsesRequestSchema, type ResponsesRequest } from "../../openai/responses-request.ts";
 import { inResponsesTerms, responsesToChat } from "../../openai/responses-to-chat.ts";
-import type { AppDeps } from "../../app.ts";
+import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 import { eventStream } from "../event-stream.ts";
 import { readJson } from "../read-json.ts";

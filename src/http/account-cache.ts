@@ -1,15 +1,15 @@
-import type { AccountDetails, Backend } from "../backend/types.ts";
+import type { AccountDetails, AccountService } from "../backend/types.ts";
 
 /** Account details change rarely and cost a call to the ChatGPT backend: read at most this often. */
 const TTL_MS = 30_000;
 
-/** The dashboard's view of the account: cached, single-flight, dropped when the account changes. */
+/** The account as the dashboard and /v1/usage show it: cached, single-flight, dropped when the account changes. */
 export class AccountCache {
-  readonly #backend: Backend;
+  readonly #backend: AccountService;
   #cached: { at: number; details: AccountDetails } | undefined;
   #loading: Promise<AccountDetails | null> | undefined;
 
-  constructor(backend: Backend) {
+  constructor(backend: AccountService) {
     this.#backend = backend;
     backend.onAccountChanged(() => (this.#cached = undefined));
   }

@@ -1,8 +1,8 @@
-import type { AccountStatus, Backend } from "../backend/types.ts";
-import type { Logger } from "./logger.ts";
+import type { AccountService, AccountStatus, BackendLifecycle } from "./types.ts";
+import type { Logger } from "../core/logger.ts";
 
 export interface ReadinessOptions {
-  readonly backend: Backend;
+  readonly backend: BackendLifecycle & Pick<AccountService, "readAccount" | "onAccountChanged">;
   readonly pinnedVersion: string;
   readonly intervalMs: number;
   readonly logger: Logger;
