@@ -4,7 +4,7 @@
  * what Codex called, when, on which connection. Redo the inventory with it on a new pin:
  *
  *   npx tsx scripts/chatgpt-backend-probe.ts [--threads N] [--turns N] [--delay MS]
- *     [--fault ENDPOINT:500|401|429|blackhole] [--fault-at-start …] [--refuse-ws] [--no-pin]
+ *     [--fault ENDPOINT:500|401|429|blackhole] [--fault-at-start …] [--refuse-ws] [--grant-refresh] [--no-pin]
  *     [--no-constraint] [--account ID] [--pause MS] [--settle MS] [--gap MS] [--delay-from-start]
  *     [--unsubscribe] [--idle MS] [--quiet] [-c KEY=VALUE]
  *
@@ -32,6 +32,7 @@ const { values: o } = parseArgs({
     "fault-at-start": { type: "string", multiple: true, default: [] },
     "fault-before-reads": { type: "string", multiple: true, default: [] },
     "refuse-ws": { type: "boolean", default: false },
+    "grant-refresh": { type: "boolean", default: false },
     "no-pin": { type: "boolean", default: false },
     "no-constraint": { type: "boolean", default: false },
     account: { type: "string" },
@@ -54,6 +55,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const backend = await startStandInChatGptBackend({
   refuseWebSocket: o["refuse-ws"],
+  grantTokenRefresh: o["grant-refresh"],
   workspaceOrigin: o["no-constraint"] ? "NO_CONSTRAINT" : "self",
   ...(o.account ? { accountId: o.account } : {}),
   connectionDelayMs: o["delay-from-start"] ? Number(o.delay) : 0,
