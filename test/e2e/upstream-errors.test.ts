@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { authHeaders, startE2E, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
 import { parseSse } from "../helpers/sse.ts";
+import { assertUsageLimitAnswer } from "../helpers/usage-limit-answer.ts";
 
 let e2e: E2E;
 before(async () => {
@@ -47,13 +48,7 @@ test("a ChatGPT usage limit becomes 429 upstream_rate_limit with Retry-After unt
     },
     errorBody: { error: { type: "usage_limit_reached", message: "The usage limit has been reached", plan_type: "plus", resets_at: resetsAt, resets_in_seconds: 3600 } },
   });
-  const res = await chat();
-  assert.equal(res.status, 429);
-  const body = (await res.json()) as ErrorBody;
-  assert.equal(body.error.code, "upstream_rate_limit");
-  const retryAfter = Number(res.headers.get("retry-after"));
-  assert.ok(retryAfter > 3500 && retryAfter <= 3600, `Retry-After ${retryAfter}`);
-  assert.ok(body.error.message.includes(new Date(resetsAt * 1000).toISOString().slice(0, 16)), body.error.message);
+  await assertUsageLimitAnswer(await chat(), resetsAt, 3600);
 });
 
 test("a context window overflow becomes 400 context_length_exceeded", async () => {

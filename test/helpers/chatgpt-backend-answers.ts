@@ -126,8 +126,14 @@ export function rateLimitsEvent(l: StandInLimits): { type: string } & Record<str
 
 export type FaultStatus = 500 | 401 | 429;
 
-/** Status, body and headers of a failing answer; a 429 is the usage limit (used 100 %, reset at the primary window's reset). */
-export function faultAnswer(status: FaultStatus, l: StandInLimits): { status: number; body: object; headers: Record<string, string> } {
+/**
+ * Status, body and headers of a failing answer; a 429 is the usage limit (used 100 %, reset at
+ * the primary window's reset); a 401 on the token refresh is the issuer's "login revoked".
+ */
+export function faultAnswer(status: FaultStatus, l: StandInLimits, tokenRefresh = false): { status: number; body: object; headers: Record<string, string> } {
+  if (status === 401 && tokenRefresh) {
+    return { status, body: { error: { code: "refresh_token_invalidated", message: "Your refresh token has been invalidated." } }, headers: {} };
+  }
   const nowSeconds = Math.floor(Date.now() / 1000);
   switch (status) {
     case 500:

@@ -50,3 +50,12 @@ export function writeChatGptCodexHome(codexHome: string, options: ChatGptCodexHo
 export function chatGptChildEnv(home: string, egress: EgressGuard, caFile: string): Record<string, string> {
   return { ...codexTestEnv(home, egress), SSL_CERT_FILE: caFile };
 }
+
+/**
+ * Where Codex refreshes its token after a 401 (default auth.openai.com, refused by the egress
+ * guard): the stand-in's issuer endpoint. The adapter's child-env.ts does not pass this
+ * variable through, so the service takes it as a test-only `childEnv`.
+ */
+export function tokenRefreshEnv(tokenRefreshUrl: string): Record<string, string> {
+  return { CODEX_REFRESH_TOKEN_URL_OVERRIDE: tokenRefreshUrl };
+}

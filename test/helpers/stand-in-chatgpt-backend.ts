@@ -4,11 +4,16 @@ import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { accountsCheck, defaultLimits, faultAnswer, modelsCatalog, usage, type StandInLimits } from "./chatgpt-backend-answers.ts";
 import { answerModelPost, modelWebSocketServer, parseModelBody, type ModelCall, type ModelFault } from "./chatgpt-model-stream.ts";
-import { FAKE_ACCOUNT_ID } from "./fake-chatgpt-auth.ts";
+import { FAKE_ACCOUNT_ID, fakeChatGptAuthJson } from "./fake-chatgpt-auth.ts";
 import { DEFAULT_DELTAS, type Behavior } from "./responses-answer.ts";
 import { makeThrowawayTls } from "./throwaway-tls.ts";
 
-/** The endpoints Codex 0.171.0 calls on the ChatGPT backend, by the stand-in's names. */
+/**
+ * The endpoints Codex 0.171.0 calls on the ChatGPT backend, by the stand-in's names; plus
+ * "token-refresh", the sign-in issuer's `POST /oauth/token` (Codex refreshes its token after a
+ * 401), reached through the egress guard's auth.openai.com tunnel or
+ * CODEX_REFRESH_TOKEN_URL_OVERRIDE, and in neither fault group.
+ */
 export type Endpoint = "accounts-check" | "models" | "settings" | "usage" | "reset-credits" | "analytics" | "responses" | "token-refresh" | "other";
 
 const ROUTES: Readonly<Record<string, Endpoint>> = {
@@ -53,6 +58,8 @@ export interface StandInChatGptOptions {
   readonly connectionDelayMs?: number;
   /** Answer WebSocket upgrades with 426, so Codex falls back to the HTTP POST. */
   readonly refuseWebSocket?: boolean;
+  /** Token refreshes get fresh fabricated tokens; by default they are refused (`refresh_token_invalidated`). */
+  readonly grantTokenRefresh?: boolean;
 }
 
 export interface StandInChatGptBackend {
@@ -63,6 +70,8 @@ export interface StandInChatGptBackend {
   readonly origin: string;
   /** `https://127.0.0.1:PORT/backend-api/codex`, for `openai_base_url` (where Codex 0.171.0 fetches `codex/models`). */
   readonly modelBaseUrl: string;
+  /** For CODEX_REFRESH_TOKEN_URL_OVERRIDE (the probe): refused, or granted with `grantTokenRefresh`; the "token-refresh" fault overrides either. */
+  readonly tokenRefreshUrl: string;
   /** The throwaway CA that signed the stand-in's certificate (for SSL_CERT_FILE). */
   readonly caFile: string;
   /** Sets how the following model calls are answered (a function may pick per call). */
@@ -84,6 +93,11 @@ export interface StandInChatGptBackend {
   close(): Promise<void>;
 }
 
+function refreshedTokens(): object {
+  const { tokens } = JSON.parse(fakeChatGptAuthJson()) as { tokens: object };
+  return { ...tokens, expires_in: 3600 };
+}
+
 /** A local stand-in for chatgpt.com's backend, on 127.0.0.1 with https (Codex requires it for the model stream). */
 export async function startStandInChatGptBackend(options: StandInChatGptOptions = {}): Promise<StandInChatGptBackend> {
   const startedAt = Date.now();
@@ -98,7 +112,8 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
   let origin = "";
   /** Which TCP connection each TLS socket is (see BackendCall.connection). */
   const connectionIds = new WeakMap<net.Socket, number>();
-  const faultFor = (endpoint: Endpoint) => faults.get(endpoint) ?? faults.get(endpoint === "responses" ? "model" : "rest");
+  const faultFor = (endpoint: Endpoint) =>
+    faults.get(endpoint) ?? (endpoint === "token-refresh" ? undefined : faults.get(endpoint === "responses" ? "model" : "rest"));
 
   const record = (req: http.IncomingMessage, method: string, transport: BackendCall["transport"]): BackendCall => {
     const url = new URL(req.url ?? "/", "https://127.0.0.1");
@@ -145,7 +160,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
       const json = (status: number, value: object, headers: Record<string, string> = {}) =>
         void res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(value));
       if (fault) {
-        const f = faultAnswer(fault, limits);
+        const f = faultAnswer(fault, limits, call.endpoint === "token-refresh");
         return json(f.status, f.body, f.headers);
       }
       switch (call.endpoint) {
@@ -162,7 +177,8 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
         case "analytics":
           return json(200, {});
         case "token-refresh":
-          // The refresh token is no longer valid: the login is over until the operator signs in again.
+          if (options.grantTokenRefresh) return json(200, refreshedTokens());
+          // By default the refresh token is no longer valid: the login is over until the operator signs in again.
           return json(401, { error: { code: "refresh_token_invalidated", message: "Your refresh token has been invalidated." } });
         default:
           return json(404, { detail: "Not Found" });
@@ -205,6 +221,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
     port: (front.address() as AddressInfo).port,
     origin,
     modelBaseUrl: `${origin}/backend-api/codex`,
+    tokenRefreshUrl: `${origin}/oauth/token`,
     caFile: cert.caFile,
     calls,
     modelCalls,
