@@ -2,7 +2,7 @@ import { InvalidRequestError } from "../errors.ts";
 
 export type Support = "honoured" | "best-effort" | "ignored" | "rejected";
 
-/** One row of the compatibility table: the README shows these rows and the code enforces the rejected ones. */
+/** One row of the compatibility table: docs/api.md shows these rows and the code enforces the rejected ones. */
 export interface ParameterRule {
   readonly param: string;
   readonly support: Support;
@@ -116,7 +116,7 @@ export function rejectUnsupported(body: Record<string, unknown>, rules: readonly
   }
 }
 
-/** The table as README markdown (a test keeps the README's copy identical). */
+/** The table as markdown (a test keeps the copy in docs/api.md identical). */
 export function compatibilityTable(rules: readonly ParameterRule[]): string {
   const rows = rules.map((r) => `| ${r.param} | ${r.support} | ${r.note} |`);
   return ["| Parameter | Support | Notes |", "|---|---|---|", ...rows].join("\n");

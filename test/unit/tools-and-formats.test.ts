@@ -204,11 +204,11 @@ describe("waiting turns", () => {
 });
 
 describe("compatibility table", () => {
-  test("the README shows exactly the tables the code enforces", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    assert.ok(readme.includes(compatibilityTable(CHAT_PARAMETERS)), "README chat completions table is out of date");
-    assert.ok(readme.includes(compatibilityTable(RESPONSES_PARAMETERS)), "README responses table is out of date");
-    assert.ok(readme.includes(compatibilityTable(MESSAGES_PARAMETERS)), "README messages table is out of date");
+  test("docs/api.md shows exactly the tables the code enforces", () => {
+    const readme = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8");
+    assert.ok(readme.includes(compatibilityTable(CHAT_PARAMETERS)), "docs/api.md chat completions table is out of date");
+    assert.ok(readme.includes(compatibilityTable(RESPONSES_PARAMETERS)), "docs/api.md responses table is out of date");
+    assert.ok(readme.includes(compatibilityTable(MESSAGES_PARAMETERS)), "docs/api.md messages table is out of date");
   });
 
   test("every rejected row is enforced", async () => {
