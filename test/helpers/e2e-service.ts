@@ -5,7 +5,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { startService, type Service, type ServiceHooks } from "../../src/service.ts";
 import { codexTestEnv, startEgressGuard, type EgressGuard } from "./egress-guard.ts";
-import { fakeChatGptAuthJson } from "./fake-chatgpt-auth.ts";
+import { FAKE_ACCESS_TOKEN, FAKE_REFRESH_TOKEN, fakeChatGptAuthJson } from "./fake-chatgpt-auth.ts";
 import { startStandInChatGptBackend, type StandInChatGptBackend, type StandInChatGptOptions } from "./stand-in-chatgpt-backend.ts";
 import { createWireContract, type WireContract } from "./protocol-contract.ts";
 import { standInCodexConfig, startStandInUpstream, type StandInUpstream } from "./stand-in-upstream.ts";
@@ -113,8 +113,17 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       await egress.close();
       rmSync(dataDir, { recursive: true, force: true });
       contract.assertClean();
+      assertNoSecretsLogged(logs);
     },
   };
+}
+
+/** Strings no log line of any end-to-end service may hold: the bearer key and the fabricated login's tokens. */
+const SECRETS = [TEST_API_KEY, FAKE_ACCESS_TOKEN, FAKE_REFRESH_TOKEN];
+
+function assertNoSecretsLogged(logs: readonly string[]): void {
+  const leaks = logs.filter((line) => SECRETS.some((secret) => line.includes(secret)));
+  if (leaks.length) throw new Error(`${leaks.length} log lines hold a key or token, e.g. ${leaks[0]?.slice(0, 200) ?? ""}`);
 }
 
 /** Polls until `check` is true or the time runs out (for states that settle asynchronously). */

@@ -1,5 +1,8 @@
 /** The account id of the fabricated login (the ChatGPT backend stand-ins route this account). */
 export const FAKE_ACCOUNT_ID = "acct-test";
+/** The fabricated login's tokens: every end-to-end service checks that no log line holds them. */
+export const FAKE_ACCESS_TOKEN = "fake-access-token";
+export const FAKE_REFRESH_TOKEN = "fake-refresh-token";
 
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
@@ -18,7 +21,7 @@ export function fakeChatGptAuthJson(): string {
   return JSON.stringify({
     auth_mode: "chatgpt",
     OPENAI_API_KEY: null,
-    tokens: { id_token: idToken, access_token: "fake-access-token", refresh_token: "fake-refresh-token", account_id: FAKE_ACCOUNT_ID },
+    tokens: { id_token: idToken, access_token: FAKE_ACCESS_TOKEN, refresh_token: FAKE_REFRESH_TOKEN, account_id: FAKE_ACCOUNT_ID },
     last_refresh: new Date().toISOString(),
   });
 }
