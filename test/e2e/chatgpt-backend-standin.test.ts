@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { STAND_IN_MODEL } from "../helpers/chatgpt-backend-answers.ts";
-import { authHeaders, startChatGptE2E, waitHealthy, type ChatGptE2E } from "../helpers/e2e-service.ts";
+import { assertSignInAgain, authHeaders, type ChatGptE2E, startChatGptE2E, waitHealthy } from "../helpers/e2e-service.ts";
 import type { StandInChatGptOptions } from "../helpers/stand-in-chatgpt-backend.ts";
 
 /**
@@ -10,7 +10,6 @@ import type { StandInChatGptOptions } from "../helpers/stand-in-chatgpt-backend.
  * fallback, and a 401 that a successful token refresh does not cure.
  */
 
-type ErrorBody = { error: { message: string; code: string | null } };
 type Completion = { choices: { message: { content: string } }[] };
 
 const chat = (target: ChatGptE2E) =>
@@ -52,10 +51,7 @@ test("a backend 401 that outlasts a successful token refresh becomes 503 asking 
   await withOwn({ grantTokenRefresh: true }, { CODEX_REQUEST_TIMEOUT_SECONDS: "40" }, async (e2e) => {
     e2e.chatgpt.fault("model", 401);
     const res = await chat(e2e);
-    assert.equal(res.status, 503);
-    const body = (await res.json()) as ErrorBody;
-    assert.equal(body.error.code, "codex_login_required");
-    assert.match(body.error.message, /sign in again/);
+    await assertSignInAgain(res);
     assert.ok(e2e.chatgpt.calls.filter((c) => c.endpoint === "token-refresh").length > 1, "Codex refreshed its token, and the refresh was granted each time");
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { authHeaders, startChatGptE2E, waitFor, waitHealthy, type ChatGptE2E } from "../helpers/e2e-service.ts";
+import { assertSignInAgain, authHeaders, type ChatGptE2E, startChatGptE2E, waitFor, waitHealthy } from "../helpers/e2e-service.ts";
 import { parseSse } from "../helpers/sse.ts";
 import type { BackendCall } from "../helpers/stand-in-chatgpt-backend.ts";
 
@@ -137,10 +137,7 @@ test("the backend refusing the login (401) ends in 503 asking to sign in again, 
     await waitHealthy(patient);
     patient.chatgpt.fault("model", 401);
     const res = await fetch(`${patient.baseURL}/chat/completions`, { method: "POST", headers: authHeaders(), body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }) });
-    assert.equal(res.status, 503);
-    const body = (await res.json()) as ErrorBody;
-    assert.equal(body.error.code, "codex_login_required");
-    assert.match(body.error.message, /sign in again/);
+    await assertSignInAgain(res);
   } finally {
     await patient.close();
   }

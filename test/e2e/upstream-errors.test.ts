@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { authHeaders, startE2E, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
+import { assertSignInAgain, authHeaders, type E2E, startE2E, waitHealthy } from "../helpers/e2e-service.ts";
 import { parseSse } from "../helpers/sse.ts";
 import { assertUsageLimitAnswer } from "../helpers/usage-limit-answer.ts";
 
@@ -83,10 +83,7 @@ test("an upstream 401 (login expired or revoked), once Codex's own retries give 
       headers: authHeaders(),
       body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
     });
-    assert.equal(res.status, 503);
-    const body = (await res.json()) as ErrorBody;
-    assert.equal(body.error.code, "codex_login_required");
-    assert.match(body.error.message, /sign in again/);
+    await assertSignInAgain(res);
   } finally {
     await patient.close();
   }

@@ -141,6 +141,15 @@ export async function waitHealthy(e2e: E2E): Promise<void> {
   await waitFor(async () => (await fetch(`${e2e.service.url}/healthz`)).status === 200, 30_000, "healthz 200");
 }
 
+/** The answer a client gets once Codex's login is refused for good: 503 codex_login_required, "... sign in again". */
+export async function assertSignInAgain(res: Response): Promise<void> {
+  if (res.status !== 503) throw new Error(`expected 503 codex_login_required, got ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { error: { code: string | null; message: string } };
+  if (body.error.code !== "codex_login_required" || !/sign in again/.test(body.error.message)) {
+    throw new Error(`expected codex_login_required asking to sign in again, got ${JSON.stringify(body.error)}`);
+  }
+}
+
 export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
   return { Authorization: `Bearer ${TEST_API_KEY}`, "Content-Type": "application/json", ...extra };
 }
