@@ -65,13 +65,3 @@ export function describeView(view: CodexAccountView, login: string, evidence: Lo
   if (evidence.rejected) return problem.rejected();
   return evidence.ended ? problem.ended() : problem.notSignedIn();
 }
-
-/** From `account/read`: usable with a ChatGPT account, or when the provider needs no OpenAI auth. */
-export function describeAccount(result: z.infer<typeof accountReadResult>, login: string): AccountStatus {
-  return describeView(viewFromAccountRead(result), login);
-}
-
-/** From the offline `getAuthStatus`, used when `account/read` cannot reach the ChatGPT backend. */
-export function describeAuthStatus(result: z.infer<typeof authStatusResult>, login: string): AccountStatus {
-  return describeView(viewFromAuthStatus(result), login);
-}
