@@ -56,9 +56,8 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   const env = { ...codexChildEnv(parentEnv, config.codexHome), ...hooks.childEnv };
   const pinned = pinnedCodexVersion();
   const chatgptBaseUrl = config.chatgptBaseUrl ?? configuredChatGptBaseUrl(config.codexHome) ?? DEFAULT_CHATGPT_BASE_URL;
-  const relay = config.chatgptRelay
-    ? await startChatGptRelay({ target: new URL(chatgptBaseUrl), dispatcher: relayDispatcher(env), logger })
-    : undefined;
+  const relayAgent = config.chatgptRelay ? relayDispatcher(env) : undefined;
+  const relay = relayAgent ? await startChatGptRelay({ target: new URL(chatgptBaseUrl), dispatcher: relayAgent, logger }) : undefined;
   const codexArgs = hardeningArgs({ chatgptBaseUrl: relay?.baseUrl ?? config.chatgptBaseUrl });
   const backend: Backend =
     config.backend === "exec"
@@ -139,6 +138,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
       waitingTurns.clear();
       await backend.stop();
       await relay?.close();
+      await relayAgent?.close();
       await closed;
     },
   };
