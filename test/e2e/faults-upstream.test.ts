@@ -83,7 +83,9 @@ test("the same drop under a non-streaming request is a 502, not a doubled answer
 });
 
 test("a slow upstream (first byte and a pause mid-answer both longer than the keep-alive interval): keep-alives in each silence, the answer intact", async () => {
-  e2e.upstream.behave({ deltas: ["slow ", "but ", "sure"], firstByteDelayMs: 2000, deltaIntervalMs: 2000 });
+  // The stream opens after one keep-alive interval without an event (1 s) and its first keep-alive is due
+  // 1-1.25 s later: a first byte at 3 s leaves it a clear second, not a race with Codex's own few milliseconds.
+  e2e.upstream.behave({ deltas: ["slow ", "but ", "sure"], firstByteDelayMs: 3000, deltaIntervalMs: 2000 });
   const res = await chat({ stream: true, stream_options: { include_usage: true } });
   assert.equal(res.status, 200);
   assert.deepEqual(sequence(await res.text()), ["ka", "slow ", "ka", "but ", "ka", "sure", "[DONE]"]);

@@ -108,7 +108,7 @@ test("keep-alive comments flow while the upstream is silent", async () => {
   const quiet = await startE2E({ env: { SSE_KEEPALIVE_SECONDS: "1" } });
   try {
     await waitHealthy(quiet);
-    quiet.upstream.behave({ deltas: ["finally"], firstByteDelayMs: 2500 });
+    quiet.upstream.behave({ deltas: ["finally"], firstByteDelayMs: 3500 });
     const res = await fetch(`${quiet.baseURL}/chat/completions`, {
       method: "POST",
       headers: authHeaders(),
