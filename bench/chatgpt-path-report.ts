@@ -1,9 +1,7 @@
 /** The printed report of the runs on the path users run (bench/chatgpt-path-run.ts). */
 import { CHATGPT_BURST, CHATGPT_SEQUENTIAL, IDLE_BURST, IDLE_MS, type ChatGptPathResult } from "./chatgpt-path-run.ts";
-import { percentile } from "./percentile.ts";
+import { median, ms, percentile } from "./percentile.ts";
 
-const ms = (v: number | undefined) => (v === undefined ? "n/a" : `${Math.round(v)}`);
-const median = (values: readonly number[]) => percentile(values, 0.5);
 const ttfts = (r: ChatGptPathResult) => (r.stream ?? []).flatMap((s) => (s.ttftMs === undefined ? [] : [s.ttftMs]));
 
 const label = (r: ChatGptPathResult) => `${r.options.relay ? "relay" : "no relay (CHATGPT_RELAY=false)"}, ${r.options.delayMs} ms per new connection`;

@@ -3,14 +3,12 @@ import { cpus } from "node:os";
 import type { Outcome } from "./client.ts";
 import { BURST, BURST_DELAY_MS, BURST_RUNS, SEQUENTIAL, STREAM_DELTAS, type BackendResult } from "./backend-run.ts";
 import { LARGE_CONCURRENT } from "./large-requests.ts";
-import { percentile } from "./percentile.ts";
+import { median, ms, percentile } from "./percentile.ts";
 
 const TARGET_P50_MS = 60;
 const TARGET_TTFT_MS = 150;
 
-const median = (values: readonly number[]) => percentile(values, 0.5);
 
-const ms = (v: number | undefined) => (v === undefined ? "n/a" : `${Math.round(v)}`);
 const mb = (kb: number | undefined) => (kb === undefined || kb === 0 ? "n/a" : `${Math.round(kb / 1024)}`);
 
 function describeFailures(failures: readonly Outcome[]): string {

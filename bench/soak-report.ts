@@ -1,6 +1,6 @@
 /** Turns a soak run into the printed table and the two PASS/FAIL lines. */
 import { cpus } from "node:os";
-import { percentile } from "./percentile.ts";
+import { ms, percentile } from "./percentile.ts";
 import type { Reading } from "./soak-memory.ts";
 import type { SoakBatch, SoakOutcome } from "./soak-run.ts";
 
@@ -34,7 +34,6 @@ export interface SoakSummary {
 }
 
 const mb = (kb: number | undefined) => (kb === undefined ? "n/a" : (kb / 1024).toFixed(1));
-const ms = (v: number | undefined) => (v === undefined ? "n/a" : `${Math.round(v)}`);
 
 function growth(before: number | undefined, after: number | undefined): number | undefined {
   return before === undefined || after === undefined || before === 0 ? undefined : ((after - before) / before) * 100;

@@ -112,11 +112,13 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
   api.route("/", messagesRoutes(deps));
-  api.route("/", usageRoutes(new AccountCache(deps.backend)));
+  // One cache of the account details, for /v1/usage and the dashboard alike.
+  const accounts = new AccountCache(deps.backend);
+  api.route("/", usageRoutes(accounts));
 
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));
-  if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
+  if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, accounts, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
   app.route("/v1", api);
   app.route("/", api); // clients whose base URL lacks /v1
 

@@ -63,7 +63,6 @@ export class WarmThreads<T> {
   /** A turn completed on `thread`: it is kept under the key of what it has seen now. */
   put(key: string, warm: Warm<T>, takenKey?: string): void {
     if (takenKey !== undefined) this.#release(takenKey, "moved_on");
-    if (!this.enabled) return this.#letGo(warm.thread);
     const previous = this.#entries.get(key);
     if (previous) this.#evict(key, previous, "evicted_full"); // two identical conversations: the newer thread stays
     while (this.#entries.size >= this.#max) {

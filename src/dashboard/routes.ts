@@ -4,7 +4,7 @@ import type { AppDeps } from "../app-deps.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { bearerAuth, keyLocation } from "../http/auth.ts";
 import { pinnedCodexVersion } from "../backend/codex-binary.ts";
-import { AccountCache } from "../http/account-cache.ts";
+import type { AccountCache } from "../http/account-cache.ts";
 import { dashboardState } from "./dashboard-state.ts";
 import { runProbe } from "./probe.ts";
 import { dashboardHeaders, localHostOnly, noStore, sameOriginOnly } from "./security.ts";
@@ -18,6 +18,8 @@ const ASSETS = {
 } as const;
 
 export interface DashboardDeps extends AppDeps {
+  /** The account details, cached (shared with /v1/usage). */
+  readonly accounts: AccountCache;
   /** The app's own fetch handler, so the probe goes through the same front door as clients. */
   readonly dispatch: (request: Request) => Promise<Response>;
 }
@@ -25,7 +27,7 @@ export interface DashboardDeps extends AppDeps {
 /** /dashboard/: the page, its state (read without the key) and its actions (bearer key, same origin only). */
 export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const account = new AccountCache(deps.backend);
+  const account = deps.accounts;
   const auth = bearerAuth(deps.apiKey, keyLocation(deps.config));
 
   app.use("*", localHostOnly(deps.config.host), dashboardHeaders, noStore);
