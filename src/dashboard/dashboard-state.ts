@@ -2,7 +2,7 @@ import type { AppDeps } from "../app-deps.ts";
 import { DEFAULT_MODEL_ALIAS } from "../openai/model-catalog.ts";
 import type { AccountCache } from "../http/account-cache.ts";
 
-export type DashboardStateDeps = Pick<AppDeps, "config" | "backend" | "limiter" | "readiness" | "catalog" | "telemetry"> & {
+export type DashboardStateDeps = Pick<AppDeps, "config" | "backend" | "limiter" | "readiness" | "catalog" | "telemetry" | "clock"> & {
   readonly account: AccountCache;
   readonly pinnedCodexVersion: string;
 };
@@ -15,7 +15,7 @@ export async function dashboardState(d: DashboardStateDeps) {
   const runtime = backend.runtime();
   const slots = limiter.stats();
   return {
-    generatedAt: Date.now(),
+    generatedAt: d.clock.nowMs(),
     health: {
       ready: problem === undefined,
       problem: problem ?? null,

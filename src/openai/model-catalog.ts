@@ -1,5 +1,6 @@
 import type { Backend, ModelInfo } from "../backend/types.ts";
 import type { ModelAlias } from "../config.ts";
+import type { Clock } from "../core/clock.ts";
 
 /** The alias every client can use; it means "Codex's configured default model". */
 export const DEFAULT_MODEL_ALIAS = "codex-cli-default";
@@ -21,18 +22,20 @@ export class ModelCatalog {
   readonly #backend: Backend;
   readonly #upstreamModel: string | undefined;
   readonly #aliases: readonly ModelAlias[];
+  readonly #clock: Clock;
   #cached: { at: number; models: readonly ModelInfo[] } | undefined;
   #loading: Promise<readonly ModelInfo[]> | undefined;
 
-  constructor(backend: Backend, settings: { upstreamModel: string | undefined; modelAliases: readonly ModelAlias[] }) {
+  constructor(backend: Backend, settings: { upstreamModel: string | undefined; modelAliases: readonly ModelAlias[] }, clock: Clock) {
     this.#backend = backend;
+    this.#clock = clock;
     this.#upstreamModel = settings.upstreamModel;
     this.#aliases = settings.modelAliases;
   }
 
   /** The catalog, cached for a few minutes; concurrent callers share one in-flight read. */
   models(): Promise<readonly ModelInfo[]> {
-    const now = Date.now();
+    const now = this.#clock.nowMs();
     if (this.#cached && now - this.#cached.at < TTL_MS) return Promise.resolve(this.#cached.models);
     this.#loading ??= this.#backend
       .listModels()
