@@ -195,7 +195,10 @@ export class FakeBackend implements Backend {
     return Promise.resolve();
   }
 
+  accountDetailsCalls = 0;
+
   accountDetails(): Promise<AccountDetails> {
+    this.accountDetailsCalls += 1;
     return this.details instanceof Error ? Promise.reject(this.details) : Promise.resolve(this.details);
   }
 
