@@ -118,7 +118,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
 
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));
-  if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, accounts, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
+  if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, accounts, signIn: deps.backend, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
   app.route("/v1", api);
   app.route("/", api); // clients whose base URL lacks /v1
 

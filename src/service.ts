@@ -8,7 +8,7 @@ import { codexChildEnv } from "./backend/child-env.ts";
 import { pinnedCodexVersion, resolveCodexBinary } from "./backend/codex-binary.ts";
 import { configuredChatGptBaseUrl } from "./backend/codex-config-file.ts";
 import { hardeningArgs } from "./backend/codex-hardening.ts";
-import { ExecBackend } from "./backend/exec-backend.ts";
+import { createExecBackend } from "./backend/exec-backend.ts";
 import type { WireObserver } from "./backend/jsonrpc-client.ts";
 import type { Backend } from "./backend/types.ts";
 import { bootstrap } from "./bootstrap.ts";
@@ -62,7 +62,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   const codexArgs = hardeningArgs({ chatgptBaseUrl: relay?.baseUrl ?? config.chatgptBaseUrl });
   const backend: Backend =
     config.backend === "exec"
-      ? new ExecBackend({
+      ? createExecBackend({
           bin,
           codexArgs,
           env,

@@ -1,9 +1,11 @@
 import type { AppDeps } from "../app-deps.ts";
 import { DEFAULT_MODEL_ALIAS } from "../openai/model-catalog.ts";
 import type { AccountCache } from "../http/account-cache.ts";
+import type { SignInService } from "../backend/types.ts";
 
 export type DashboardStateDeps = Pick<AppDeps, "config" | "backend" | "limiter" | "readiness" | "catalog" | "telemetry" | "clock"> & {
   readonly account: AccountCache;
+  readonly signIn: Pick<SignInService, "loginState">;
   readonly pinnedCodexVersion: string;
 };
 
@@ -26,7 +28,7 @@ export async function dashboardState(d: DashboardStateDeps) {
       restarts: runtime.restarts,
     },
     account,
-    login: backend.loginState(),
+    login: d.signIn.loginState(),
     models: [DEFAULT_MODEL_ALIAS, ...models.filter((m) => m !== DEFAULT_MODEL_ALIAS)],
     load: {
       concurrencyInUse: slots.active,

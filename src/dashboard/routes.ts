@@ -5,6 +5,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { bearerAuth, keyLocation } from "../http/auth.ts";
 import { pinnedCodexVersion } from "../backend/codex-binary.ts";
 import type { AccountCache } from "../http/account-cache.ts";
+import type { SignInService } from "../backend/types.ts";
 import { dashboardState } from "./dashboard-state.ts";
 import { runProbe } from "./probe.ts";
 import { dashboardHeaders, localHostOnly, noStore, sameOriginOnly } from "./security.ts";
@@ -20,6 +21,8 @@ const ASSETS = {
 export interface DashboardDeps extends AppDeps {
   /** The account details, cached (shared with /v1/usage). */
   readonly accounts: AccountCache;
+  /** The sign-in box and its actions: Codex's device-code flow, or the terminal commands (missing-roles.ts). */
+  readonly signIn: SignInService;
   /** The app's own fetch handler, so the probe goes through the same front door as clients. */
   readonly dispatch: (request: Request) => Promise<Response>;
 }
@@ -27,7 +30,7 @@ export interface DashboardDeps extends AppDeps {
 /** /dashboard/: the page, its state (read without the key) and its actions (bearer key, same origin only). */
 export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const account = deps.accounts;
+  const { accounts: account, signIn } = deps;
   const auth = bearerAuth(deps.apiKey, keyLocation(deps.config));
 
   app.use("*", localHostOnly(deps.config.host), dashboardHeaders, noStore);
@@ -40,14 +43,14 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
 
   app.use("/api/actions/*", sameOriginOnly, auth);
   app.post("/api/actions/probe", async (c) => c.json(await runProbe(deps.dispatch, new URL(c.req.url).origin, deps.apiKey)));
-  app.post("/api/actions/login", async (c) => c.json(await deps.backend.startLogin()));
+  app.post("/api/actions/login", async (c) => c.json(await signIn.startLogin()));
   app.post("/api/actions/login/cancel", async (c) => {
-    await deps.backend.cancelLogin();
-    return c.json(deps.backend.loginState());
+    await signIn.cancelLogin();
+    return c.json(signIn.loginState());
   });
   app.post("/api/actions/logout", async (c) => {
-    await deps.backend.logout();
-    return c.json(deps.backend.loginState());
+    await signIn.logout();
+    return c.json(signIn.loginState());
   });
   return app;
 }

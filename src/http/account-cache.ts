@@ -1,4 +1,4 @@
-import type { AccountDetails, AccountService } from "../backend/types.ts";
+import type { AccountDetails, AccountFeed, AccountService } from "../backend/types.ts";
 import type { Clock } from "../core/clock.ts";
 
 /** Account details change rarely and cost a call to the ChatGPT backend: read at most this often. */
@@ -11,7 +11,7 @@ export class AccountCache {
   #cached: { at: number; details: AccountDetails } | undefined;
   #loading: Promise<AccountDetails | null> | undefined;
 
-  constructor(backend: AccountService, clock: Clock) {
+  constructor(backend: AccountService & Pick<AccountFeed, "onAccountChanged">, clock: Clock) {
     this.#backend = backend;
     this.#clock = clock;
     backend.onAccountChanged(() => (this.#cached = undefined));

@@ -1,4 +1,4 @@
-import type { Backend, ModelInfo } from "../backend/types.ts";
+import type { ModelInfo, ModelSource } from "../backend/types.ts";
 import type { ModelAlias } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 
@@ -19,15 +19,15 @@ export interface ResolvedModel {
 
 /** A short-lived cache of Codex's model catalog, used to resolve aliases and reasoning efforts. */
 export class ModelCatalog {
-  readonly #backend: Backend;
+  readonly #source: ModelSource;
   readonly #upstreamModel: string | undefined;
   readonly #aliases: readonly ModelAlias[];
   readonly #clock: Clock;
   #cached: { at: number; models: readonly ModelInfo[] } | undefined;
   #loading: Promise<readonly ModelInfo[]> | undefined;
 
-  constructor(backend: Backend, settings: { upstreamModel: string | undefined; modelAliases: readonly ModelAlias[] }, clock: Clock) {
-    this.#backend = backend;
+  constructor(source: ModelSource, settings: { upstreamModel: string | undefined; modelAliases: readonly ModelAlias[] }, clock: Clock) {
+    this.#source = source;
     this.#clock = clock;
     this.#upstreamModel = settings.upstreamModel;
     this.#aliases = settings.modelAliases;
@@ -37,7 +37,7 @@ export class ModelCatalog {
   models(): Promise<readonly ModelInfo[]> {
     const now = this.#clock.nowMs();
     if (this.#cached && now - this.#cached.at < TTL_MS) return Promise.resolve(this.#cached.models);
-    this.#loading ??= this.#backend
+    this.#loading ??= this.#source
       .listModels()
       .then((models) => {
         this.#cached = { at: now, models };
@@ -115,7 +115,7 @@ export class ModelCatalog {
     } catch {
       return undefined;
     }
-    const target = upstreamId ?? this.#backend.configuredModel();
+    const target = upstreamId ?? this.#source.configuredModel();
     return models.find((m) => (target ? m.id === target : m.isDefault));
   }
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { FakeBackend, TEST_KEY, answer, chatBody, createTestApp } from "../helpers/fake-backend.ts";
+import { terminalSignIn } from "../../src/backend/missing-roles.ts";
+import { operatorCommands } from "../../src/operator-commands.ts";
 import { TestClock } from "../helpers/test-clock.ts";
 
 const ORIGIN = "http://127.0.0.1:8320";
@@ -181,5 +183,19 @@ describe("dashboard", () => {
     assert.deepEqual(t.backend.loginCalls, { start: 1, cancel: 1, logout: 1 });
     state = (await (await page(t, "/dashboard/api/state")).json()) as State;
     assert.equal(state.account?.planType, null, "the cached account is dropped when the account changes");
+  });
+
+  test("with sign-in at a terminal (the exec backend) the actions answer 503 naming the commands, and the login stays idle", async () => {
+    const backend = Object.assign(new FakeBackend(), terminalSignIn(operatorCommands("local")));
+    const t = createTestApp({ backend });
+    for (const name of ["login", "login/cancel", "logout"]) {
+      const res = await action(t, name);
+      assert.equal(res.status, 503, name);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(error.code, "codex_unavailable");
+      assert.match(error.message, /`npm run login`.*`npm run logout`/);
+    }
+    const state = (await (await page(t, "/dashboard/api/state")).json()) as State;
+    assert.deepEqual(state.login, { status: "idle" });
   });
 });
