@@ -3,8 +3,8 @@ import { BackendError } from "./backend-error.ts";
 import type { AccountFeed, ModelSource, SignInService } from "./types.ts";
 
 /**
- * Sign-in for a backend that cannot run Codex's device-code flow itself: the operator signs in
- * and out at a terminal, and the dashboard's actions answer with the commands to run.
+ * Sign-in for the exec backend, which cannot run Codex's device-code flow (no long-lived child):
+ * the operator signs in and out at a terminal, and the dashboard's actions answer with the commands.
  */
 export function terminalSignIn(commands: OperatorCommands): SignInService {
   const refuse = () =>
