@@ -6,7 +6,7 @@ export interface Clock {
   nowSeconds(): number;
 }
 
-/** The only reader of Date.now outside log lines. */
+/** The real clock: startService passes it down; nothing else in the adapter needs to read Date.now. */
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   nowSeconds: () => Math.floor(Date.now() / 1000),
