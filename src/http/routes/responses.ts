@@ -4,16 +4,16 @@ import { InvalidRequestError } from "../../errors.ts";
 import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
 import { RESPONSES_PARAMETERS, rejectUnsupported } from "../../openai/parameters.ts";
 import { prepareChat } from "../../openai/prepare-chat.ts";
-import { ResponseEvents } from "../../openai/response-events.ts";
-import { collectOutput, messageItemId, outputMessage, responseObject, type ResponseMeta, type ResponseOutput } from "../../openai/response-object.ts";
+import { foldResponse, ResponseEvents } from "../../openai/response-events.ts";
+import { messageItemId, outputMessage, type ResponseMeta, type ResponseObject } from "../../openai/response-object.ts";
 import { responsesRequestSchema, type ResponsesRequest } from "../../openai/responses-request.ts";
 import { inResponsesTerms, responsesToChat } from "../../openai/responses-to-chat.ts";
+import { beforeEnd } from "../../stream-translator.ts";
 import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
-import { eventStream } from "../event-stream.ts";
+import { NAMED_FRAMES } from "../frame-wire.ts";
 import { readJson } from "../read-json.ts";
-import { collectTurn, openTurnStream, startSlottedTurn } from "../run-turn.ts";
-import type { SseWriter } from "../sse-writer.ts";
+import { startSlottedTurn, streamTurn, translateTurn } from "../run-turn.ts";
 import { resolveTarget } from "../turn-target.ts";
 
 /** POST /v1/responses: the Responses API over the same turn machinery, limits and errors as chat completions. */
@@ -37,40 +37,18 @@ export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
     const prepared = inResponsesTerms(() => prepareChat(chat, config, backend.features));
     const target = await resolveTarget(deps, { model: body.model, effort: body.reasoning?.effort ?? undefined, hasImages: prepared.hasImages });
     const meta: ResponseMeta = { id: `resp_${randomUUID().replaceAll("-", "")}`, createdAt: clock.nowSeconds(), model: body.model ?? DEFAULT_MODEL_ALIAS, echo: echo(body) };
-    const messageId = messageItemId();
-    const remember = (output: ResponseOutput) => responseStore.put(meta.id, [...conversation, outputMessage(output)]);
+    const translator = new ResponseEvents(meta, messageItemId());
+    const remember = (response: ResponseObject) => responseStore.put(meta.id, [...conversation, outputMessage(response)]);
 
     const turn = await startSlottedTurn(c, deps, prepared, target);
     if (!body.stream) {
-      const output = await collectTurn(turn, collectOutput);
-      remember(output);
-      return c.json(responseObject(meta, { ...output, messageId }));
+      const response = foldResponse(await translateTurn(turn, translator));
+      remember(response);
+      return c.json(response);
     }
-
-    const { iterator, first } = await openTurnStream(turn, config.keepAliveMs);
-    const frames = new ResponseEvents(meta, messageId);
-    const send = async (sse: SseWriter, list: readonly ({ type: string } & object)[]) => {
-      for (const e of list) await sse.event(e.type, e);
-    };
-    const write = async (sse: SseWriter) => {
-      await send(sse, frames.start());
-      const output: ResponseOutput = { text: "", calls: [], usage: undefined };
-      let result = first.kind === "event" ? first.result : await first.next;
-      for (; !result.done; result = await iterator.next()) {
-        const event = result.value;
-        if (event.type === "text") {
-          output.text += event.delta;
-          await send(sse, frames.text(event.delta));
-        } else if (event.type === "usage") output.usage = event.usage;
-        else if (event.type === "tool_calls") {
-          output.calls = event.calls;
-          await send(sse, frames.calls(event.calls));
-        }
-      }
-      remember(output);
-      await send(sse, frames.completed(output));
-    };
-    return eventStream(c, turn.slot, config.keepAliveMs, write, (sse, error) => sse.event("error", frames.error(error.toBody().error)));
+    // Stored before `response.completed` is written: a client may name it in its next request at once.
+    const remembering = beforeEnd(translator, (frames) => remember(foldResponse(frames)));
+    return streamTurn(c, turn, remembering, NAMED_FRAMES, config.keepAliveMs);
   });
 
   return app;
