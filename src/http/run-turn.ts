@@ -35,8 +35,26 @@ export async function startSlottedTurn(
   }
 }
 
-/** Drains the turn through the translator into all its frames (non-streaming answers fold them); failures become the error to report. */
-export async function translateTurn<Frame>(turn: SlottedTurn, translator: StreamTranslator<Frame, unknown>): Promise<Frame[]> {
+/** One API's answer to a turn: its translator, how its frames are written, and their fold into the non-streaming body. */
+export interface TurnAnswer<Frame, ErrorFrame, Body> {
+  readonly translator: StreamTranslator<Frame, ErrorFrame>;
+  readonly wire: FrameWire<Frame | ErrorFrame>;
+  readonly fold: (frames: readonly Frame[]) => Body;
+}
+
+/** The answer as a stream of the translator's frames, or as the fold of all of them. */
+export async function answerTurn<Frame, ErrorFrame, Body extends object>(
+  c: Context<AppEnv>,
+  turn: SlottedTurn,
+  answer: TurnAnswer<Frame, ErrorFrame, Body>,
+  options: { readonly stream: boolean; readonly keepAliveMs: number },
+): Promise<Response> {
+  if (options.stream) return streamTurn(c, turn, answer.translator, answer.wire, options.keepAliveMs);
+  return c.json(answer.fold(await translateTurn(turn, answer.translator)));
+}
+
+/** Drains the turn through the translator into all its frames; failures become the error to report. */
+async function translateTurn<Frame>(turn: SlottedTurn, translator: StreamTranslator<Frame, unknown>): Promise<Frame[]> {
   try {
     return await translateAll(turn.events, translator);
   } catch (err) {
@@ -51,7 +69,7 @@ export async function translateTurn<Frame>(turn: SlottedTurn, translator: Stream
  * first event is awaited briefly before the stream opens, so that early failures stay plain
  * HTTP errors; a failure after that is the translator's one error frame.
  */
-export async function streamTurn<Frame, ErrorFrame>(
+async function streamTurn<Frame, ErrorFrame>(
   c: Context<AppEnv>,
   turn: SlottedTurn,
   translator: StreamTranslator<Frame, ErrorFrame>,

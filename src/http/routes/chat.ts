@@ -9,7 +9,7 @@ import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 import { DATA_FRAMES } from "../frame-wire.ts";
 import { readJson } from "../read-json.ts";
-import { startSlottedTurn, streamTurn, translateTurn } from "../run-turn.ts";
+import { answerTurn, startSlottedTurn } from "../run-turn.ts";
 import { resolveTarget } from "../turn-target.ts";
 
 export function chatRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -27,8 +27,7 @@ export function chatRoutes(deps: AppDeps): Hono<AppEnv> {
     // A non-streaming answer always carries usage; a stream only when asked (`stream_options.include_usage`).
     const translator = new ChatChunks(meta, { includeUsage: !body.stream || body.stream_options?.include_usage === true });
     const turn = await startSlottedTurn(c, deps, prepared, target);
-    if (!body.stream) return c.json(foldCompletion(await translateTurn(turn, translator)));
-    return streamTurn(c, turn, translator, DATA_FRAMES, config.keepAliveMs);
+    return answerTurn(c, turn, { translator, wire: DATA_FRAMES, fold: foldCompletion }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs });
   });
 
   return app;

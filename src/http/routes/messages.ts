@@ -11,7 +11,7 @@ import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 import { MESSAGES_FRAMES } from "../frame-wire.ts";
 import { readJson } from "../read-json.ts";
-import { startSlottedTurn, streamTurn, translateTurn } from "../run-turn.ts";
+import { answerTurn, startSlottedTurn } from "../run-turn.ts";
 import { resolveTarget } from "../turn-target.ts";
 
 /** POST /v1/messages (Anthropic Messages API, for Claude Code) over the same turn machinery, limits and slots as chat completions. */
@@ -31,8 +31,7 @@ export function messagesRoutes(deps: AppDeps): Hono<AppEnv> {
 
     const translator = new MessageEvents(meta);
     const turn = await startSlottedTurn(c, deps, prepared, target);
-    if (!body.stream) return c.json(foldMessage(await translateTurn(turn, translator)));
-    return streamTurn(c, turn, translator, MESSAGES_FRAMES, config.keepAliveMs);
+    return answerTurn(c, turn, { translator, wire: MESSAGES_FRAMES, fold: foldMessage }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs });
   });
 
   // Claude Code sizes its context with this; an estimate, no turn and no slot.

@@ -4,8 +4,8 @@ import { InvalidRequestError } from "../../errors.ts";
 import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
 import { RESPONSES_PARAMETERS, rejectUnsupported } from "../../openai/parameters.ts";
 import { prepareChat } from "../../openai/prepare-chat.ts";
-import { foldResponse, ResponseEvents } from "../../openai/response-events.ts";
-import { messageItemId, outputMessage, type ResponseMeta, type ResponseObject } from "../../openai/response-object.ts";
+import { foldResponse, ResponseEvents, type ResponsesEvent } from "../../openai/response-events.ts";
+import { messageItemId, outputMessage, type ResponseMeta } from "../../openai/response-object.ts";
 import { responsesRequestSchema, type ResponsesRequest } from "../../openai/responses-request.ts";
 import { inResponsesTerms, responsesToChat } from "../../openai/responses-to-chat.ts";
 import { beforeEnd } from "../../stream-translator.ts";
@@ -13,7 +13,7 @@ import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 import { NAMED_FRAMES } from "../frame-wire.ts";
 import { readJson } from "../read-json.ts";
-import { startSlottedTurn, streamTurn, translateTurn } from "../run-turn.ts";
+import { answerTurn, startSlottedTurn } from "../run-turn.ts";
 import { resolveTarget } from "../turn-target.ts";
 
 /** POST /v1/responses: the Responses API over the same turn machinery, limits and errors as chat completions. */
@@ -37,18 +37,12 @@ export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
     const prepared = inResponsesTerms(() => prepareChat(chat, config, backend.features));
     const target = await resolveTarget(deps, { model: body.model, effort: body.reasoning?.effort ?? undefined, hasImages: prepared.hasImages });
     const meta: ResponseMeta = { id: `resp_${randomUUID().replaceAll("-", "")}`, createdAt: clock.nowSeconds(), model: body.model ?? DEFAULT_MODEL_ALIAS, echo: echo(body) };
-    const translator = new ResponseEvents(meta, messageItemId());
-    const remember = (response: ResponseObject) => responseStore.put(meta.id, [...conversation, outputMessage(response)]);
+    // Stored before `response.completed` is written: a client may name it in its next request at once.
+    const remember = (frames: readonly ResponsesEvent[]) => responseStore.put(meta.id, [...conversation, outputMessage(foldResponse(frames))]);
+    const translator = beforeEnd(new ResponseEvents(meta, messageItemId()), remember);
 
     const turn = await startSlottedTurn(c, deps, prepared, target);
-    if (!body.stream) {
-      const response = foldResponse(await translateTurn(turn, translator));
-      remember(response);
-      return c.json(response);
-    }
-    // Stored before `response.completed` is written: a client may name it in its next request at once.
-    const remembering = beforeEnd(translator, (frames) => remember(foldResponse(frames)));
-    return streamTurn(c, turn, remembering, NAMED_FRAMES, config.keepAliveMs);
+    return answerTurn(c, turn, { translator, wire: NAMED_FRAMES, fold: foldResponse }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs });
   });
 
   return app;
