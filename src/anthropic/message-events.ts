@@ -1,4 +1,7 @@
 import type { ChatEvent, TokenUsage } from "../backend/types.ts";
+import type { ApiError } from "../errors.ts";
+import type { StreamTranslator } from "../stream-translator.ts";
+import { anthropicError, type AnthropicErrorBody } from "./anthropic-error.ts";
 import { emptyMessage, toAnthropicUsage, type AnthropicUsage, type ContentOut, type MessageObject, type StopReason } from "./message-object.ts";
 
 type BlockDelta = { type: "text_delta"; text: string } | { type: "thinking_delta"; thinking: string } | { type: "input_json_delta"; partial_json: string };
@@ -18,6 +21,8 @@ export interface MessageMeta {
   readonly model: string;
   /** Whether reasoning is shown as `thinking` blocks (the client asked for thinking and did not omit it). */
   readonly thinking: boolean;
+  /** The adapter's request id, which Anthropic's error bodies carry. */
+  readonly requestId: string;
 }
 
 /**
@@ -25,7 +30,7 @@ export interface MessageMeta {
  * content block per run of text or thinking and one per tool call, then `message_delta` (stop
  * reason, usage) and `message_stop`. Pure apart from its own position in the sequence.
  */
-export class MessageEvents {
+export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicErrorBody> {
   readonly #meta: MessageMeta;
   #index = -1;
   #open: "text" | "thinking" | undefined;
@@ -65,6 +70,10 @@ export class MessageEvents {
       { type: "message_delta", delta: { stop_reason: this.#calledTools ? "tool_use" : "end_turn", stop_sequence: null }, usage: toAnthropicUsage(this.#usage) },
       { type: "message_stop" },
     ];
+  }
+
+  error(e: ApiError): AnthropicErrorBody {
+    return anthropicError(e, this.#meta.requestId).body;
   }
 
   #delta(kind: "text" | "thinking", delta: BlockDelta): MessagesEvent[] {
@@ -119,13 +128,4 @@ function parsedInput(text: string): unknown {
   } catch {
     return { input: text };
   }
-}
-
-/** Drains a turn into one non-streaming message. */
-export async function collectMessage(events: AsyncIterable<ChatEvent>, meta: MessageMeta): Promise<MessageObject> {
-  const translator = new MessageEvents(meta);
-  const out = translator.start();
-  for await (const event of events) out.push(...translator.event(event));
-  out.push(...translator.end());
-  return foldMessage(out);
 }

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { TurnSlot } from "./turn-slot.ts";
-import { COMMENT_KEEP_ALIVE, SseWriter } from "./sse-writer.ts";
+import { SseWriter } from "./sse-writer.ts";
 
 /** How long a stream whose turn was aborted may take to deliver its last frames. */
 const STALLED_STREAM_GRACE_MS = 5000;
@@ -39,7 +39,7 @@ export function eventStream(
   keepAliveMs: number,
   write: (sse: SseWriter) => Promise<void>,
   writeError: (sse: SseWriter, error: ApiError) => Promise<void>,
-  keepAliveFrame = COMMENT_KEEP_ALIVE,
+  keepAliveFrame: string,
 ): Response {
   const trace = c.get("trace");
   trace.defer();

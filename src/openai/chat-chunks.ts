@@ -1,5 +1,7 @@
-import type { TokenUsage, ToolCall } from "../backend/types.ts";
-import { toOpenAIUsage } from "./usage.ts";
+import type { ChatEvent, TokenUsage, ToolCall } from "../backend/types.ts";
+import type { ApiError, ErrorBody } from "../errors.ts";
+import type { StreamTranslator } from "../stream-translator.ts";
+import { toOpenAIUsage, type OpenAIUsage } from "./usage.ts";
 
 export interface CompletionMeta {
   readonly id: string;
@@ -7,50 +9,82 @@ export interface CompletionMeta {
   readonly model: string;
 }
 
-type Delta = { role?: "assistant"; content?: string; reasoning_content?: string; tool_calls?: object[] };
+export type FinishReason = "stop" | "tool_calls";
 
-/** Builds `chat.completion.chunk` objects; every chunk carries id, object, created and model. */
-export class ChunkBuilder {
-  constructor(readonly meta: CompletionMeta) {}
+/** A tool call in chat completions' shape. */
+export type ToolCallBody = {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+};
 
-  #chunk(choices: object[], extra: object = {}) {
-    const { id, created, model } = this.meta;
-    return { id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices, ...extra };
+export interface ChunkDelta {
+  role?: "assistant";
+  content?: string;
+  reasoning_content?: string;
+  tool_calls?: (ToolCallBody & { index: number })[];
+}
+
+export interface ChatChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  system_fingerprint: null;
+  choices: { index: 0; delta: ChunkDelta; logprobs: null; finish_reason: FinishReason | null }[];
+  usage?: OpenAIUsage;
+}
+
+/**
+ * Translates a turn's adapter events into `chat.completion.chunk`s: the role first (the
+ * `openai` SDK's stream helper needs it before any content), one chunk per text or reasoning
+ * delta, one per tool call, the finish chunk, then with `includeUsage` a usage chunk.
+ */
+export class ChatChunks implements StreamTranslator<ChatChunk, ErrorBody> {
+  readonly #meta: CompletionMeta;
+  readonly #includeUsage: boolean;
+  #usage: TokenUsage | undefined;
+  #finishReason: FinishReason = "stop";
+
+  constructor(meta: CompletionMeta, options: { includeUsage: boolean }) {
+    this.#meta = meta;
+    this.#includeUsage = options.includeUsage;
   }
 
-  #delta(delta: Delta, finishReason: string | null = null) {
+  start(): ChatChunk[] {
+    return [this.#delta({ role: "assistant", content: "" })];
+  }
+
+  event(e: ChatEvent): ChatChunk[] {
+    if (e.type === "text") return [this.#delta({ content: e.delta })];
+    if (e.type === "reasoning") return [this.#delta({ reasoning_content: e.delta })];
+    if (e.type === "usage") this.#usage = e.usage;
+    if (e.type !== "tool_calls") return [];
+    this.#finishReason = "tool_calls";
+    // One whole call per chunk: Codex reports a call once its arguments are complete.
+    return e.calls.map((call, index) => this.#delta({ tool_calls: [{ index, ...toolCallBody(call) }] }));
+  }
+
+  end(): ChatChunk[] {
+    const finish = this.#delta({}, this.#finishReason);
+    // Empty choices and the exact usage, only when asked for (`stream_options.include_usage`).
+    return this.#includeUsage ? [finish, { ...this.#chunk([]), usage: toOpenAIUsage(this.#usage) }] : [finish];
+  }
+
+  error(e: ApiError): ErrorBody {
+    return e.toBody();
+  }
+
+  #chunk(choices: ChatChunk["choices"]): ChatChunk {
+    const { id, created, model } = this.#meta;
+    return { id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices };
+  }
+
+  #delta(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatChunk {
     return this.#chunk([{ index: 0, delta, logprobs: null, finish_reason: finishReason }]);
-  }
-
-  /** The first chunk: the `openai` SDK's stream helper needs the role before any content. */
-  role() {
-    return this.#delta({ role: "assistant", content: "" });
-  }
-
-  content(text: string) {
-    return this.#delta({ content: text });
-  }
-
-  reasoning(text: string) {
-    return this.#delta({ reasoning_content: text });
-  }
-
-  /** One whole call per chunk: Codex reports a call once its arguments are complete. */
-  toolCall(index: number, call: ToolCall) {
-    return this.#delta({ tool_calls: [{ index, ...toolCallBody(call) }] });
-  }
-
-  finish(reason: "stop" | "length" | "tool_calls") {
-    return this.#delta({}, reason);
-  }
-
-  /** Sent only with `stream_options.include_usage`: empty choices and the exact usage. */
-  usage(usage: TokenUsage | undefined) {
-    return this.#chunk([], { usage: toOpenAIUsage(usage) });
   }
 }
 
-/** A tool call in chat completions' shape. */
-export function toolCallBody(call: ToolCall) {
-  return { id: call.callId, type: "function" as const, function: { name: call.name, arguments: call.arguments } };
+export function toolCallBody(call: ToolCall): ToolCallBody {
+  return { id: call.callId, type: "function", function: { name: call.name, arguments: call.arguments } };
 }

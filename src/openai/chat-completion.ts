@@ -1,24 +1,30 @@
-import type { ChatEvent, TokenUsage, ToolCall } from "../backend/types.ts";
-import { toolCallBody, type CompletionMeta } from "./chat-chunks.ts";
+import type { ChatChunk, FinishReason, ToolCallBody } from "./chat-chunks.ts";
 import { toOpenAIUsage } from "./usage.ts";
 
-/** Drains a turn's events into one non-streaming `chat.completion`. */
-export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: CompletionMeta) {
+/** Folds the chunk sequence into the `chat.completion` it describes: the non-streaming answer. */
+export function foldCompletion(chunks: readonly ChatChunk[]) {
+  const first = chunks[0];
+  if (!first) throw new Error("foldCompletion: no chunks");
   let content = "";
   let reasoning = "";
-  let usage: TokenUsage | undefined;
-  let calls: readonly ToolCall[] = [];
-  for await (const event of events) {
-    if (event.type === "tool_calls") calls = event.calls;
-    else if (event.type === "text") content += event.delta;
-    else if (event.type === "reasoning") reasoning += event.delta;
-    else if (event.type === "usage") usage = event.usage;
+  let finishReason: FinishReason = "stop";
+  let usage = toOpenAIUsage(undefined);
+  const calls: ToolCallBody[] = [];
+  for (const chunk of chunks) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const { delta, finish_reason } of chunk.choices) {
+      content += delta.content ?? "";
+      reasoning += delta.reasoning_content ?? "";
+      if (finish_reason) finishReason = finish_reason;
+      // Each tool call comes whole in one chunk (see ChatChunks).
+      for (const call of delta.tool_calls ?? []) calls.push({ id: call.id, type: call.type, function: call.function });
+    }
   }
   return {
-    id: meta.id,
+    id: first.id,
     object: "chat.completion",
-    created: meta.created,
-    model: meta.model,
+    created: first.created,
+    model: first.model,
     system_fingerprint: null,
     choices: [
       {
@@ -29,12 +35,12 @@ export async function collectCompletion(events: AsyncIterable<ChatEvent>, meta: 
           content: calls.length && !content ? null : content,
           refusal: null,
           ...(reasoning ? { reasoning_content: reasoning } : {}),
-          ...(calls.length ? { tool_calls: calls.map(toolCallBody) } : {}),
+          ...(calls.length ? { tool_calls: calls } : {}),
         },
         logprobs: null,
-        finish_reason: calls.length ? "tool_calls" : "stop",
+        finish_reason: finishReason,
       },
     ],
-    usage: toOpenAIUsage(usage),
+    usage,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { ChatEvent, TokenUsage, ToolCall } from "../backend/types.ts";
-import type { ChatMessage } from "./chat-request.ts";
+import type { TokenUsage, ToolCall } from "../backend/types.ts";
 import { toolCallBody } from "./chat-chunks.ts";
+import type { ChatMessage } from "./chat-request.ts";
 
 export interface ResponseMeta {
   readonly id: string;
@@ -13,10 +13,45 @@ export interface ResponseMeta {
 
 /** What one turn produced, in the order a Responses answer lists it. */
 export interface ResponseOutput {
-  text: string;
-  calls: readonly ToolCall[];
-  usage: TokenUsage | undefined;
+  readonly messageId: string;
+  readonly text: string;
+  readonly calls: readonly ToolCall[];
+  readonly usage: TokenUsage | undefined;
 }
+
+type ItemStatus = "in_progress" | "completed";
+
+export interface MessageItem {
+  id: string;
+  type: "message";
+  status: ItemStatus;
+  role: "assistant";
+  content: { type: "output_text"; text: string; annotations: []; logprobs: [] }[];
+}
+
+export interface FunctionCallItem {
+  id: string;
+  type: "function_call";
+  status: ItemStatus;
+  call_id: string;
+  name: string;
+  arguments: string;
+}
+
+export type ResponseUsage = ReturnType<typeof responseUsage>;
+
+export type ResponseObject = {
+  id: string;
+  object: "response";
+  created_at: number;
+  status: ItemStatus;
+  model: string;
+  output: (MessageItem | FunctionCallItem)[];
+  output_text: string;
+  error: null;
+  incomplete_details: null;
+  usage: ResponseUsage | null;
+} & Readonly<Record<string, unknown>>;
 
 export const messageItemId = () => `msg_${randomUUID().replaceAll("-", "")}`;
 export const functionCallItemId = (callId: string) => `fc_${callId}`;
@@ -33,7 +68,7 @@ export function responseUsage(u: TokenUsage | undefined) {
   };
 }
 
-export function messageItem(id: string, text: string, status: "in_progress" | "completed") {
+export function messageItem(id: string, text: string, status: ItemStatus): MessageItem {
   return {
     id,
     type: "message",
@@ -43,7 +78,7 @@ export function messageItem(id: string, text: string, status: "in_progress" | "c
   };
 }
 
-export function functionCallItem(call: ToolCall, status: "in_progress" | "completed") {
+export function functionCallItem(call: ToolCall, status: ItemStatus): FunctionCallItem {
   return {
     id: functionCallItemId(call.callId),
     type: "function_call",
@@ -54,8 +89,8 @@ export function functionCallItem(call: ToolCall, status: "in_progress" | "comple
   };
 }
 
-/** The `response` object; `output` null means still in progress. */
-export function responseObject(meta: ResponseMeta, output: (ResponseOutput & { messageId: string }) | undefined) {
+/** The `response` object; `output` undefined means still in progress. */
+export function responseObject(meta: ResponseMeta, output: ResponseOutput | undefined): ResponseObject {
   const items = output
     ? [...(output.text ? [messageItem(output.messageId, output.text, "completed")] : []), ...output.calls.map((c) => functionCallItem(c, "completed"))]
     : [];
@@ -74,22 +109,12 @@ export function responseObject(meta: ResponseMeta, output: (ResponseOutput & { m
   };
 }
 
-/** Drains a turn's events into its output (non-streaming answers). */
-export async function collectOutput(events: AsyncIterable<ChatEvent>): Promise<ResponseOutput> {
-  const out: ResponseOutput = { text: "", calls: [], usage: undefined };
-  for await (const event of events) {
-    if (event.type === "text") out.text += event.delta;
-    else if (event.type === "usage") out.usage = event.usage;
-    else if (event.type === "tool_calls") out.calls = event.calls;
-  }
-  return out;
-}
-
-/** The assistant's part of the conversation, as kept for `previous_response_id`. */
-export function outputMessage(output: ResponseOutput): ChatMessage {
+/** The assistant's part of a finished response, as kept for `previous_response_id`. */
+export function outputMessage(response: ResponseObject): ChatMessage {
+  const calls = response.output.filter((item): item is FunctionCallItem => item.type === "function_call");
   return {
     role: "assistant",
-    content: output.text || null,
-    ...(output.calls.length ? { tool_calls: output.calls.map(toolCallBody) } : {}),
+    content: response.output_text || null,
+    ...(calls.length ? { tool_calls: calls.map((c) => toolCallBody({ callId: c.call_id, name: c.name, arguments: c.arguments })) } : {}),
   };
 }

@@ -10,7 +10,7 @@ import type { ChatEvent } from "../../src/backend/types.ts";
 import { BusyError, ContextLengthError, InvalidRequestError, TimeoutError, UnavailableError } from "../../src/errors.ts";
 import { USAGE } from "../helpers/fake-backend.ts";
 
-const meta = { id: "msg_1", model: "claude-sonnet-4-5", thinking: true };
+const meta = { id: "msg_1", model: "claude-sonnet-4-5", thinking: true, requestId: "req_1" };
 
 /** The translator's output for a list of adapter events, as `type[:index][:delta]` words. */
 function translate(events: readonly ChatEvent[], thinking = true): { words: string[]; all: MessagesEvent[] } {
