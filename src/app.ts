@@ -44,9 +44,9 @@ function normalizedPath(request: Request): string {
 }
 
 /** Metrics and recent history over the given live state. */
-export function createTelemetry(deps: Pick<AppDeps, "limiter" | "backend" | "readiness">): Telemetry {
+export function createTelemetry(deps: Pick<AppDeps, "limiter" | "backend" | "readiness" | "clock">): Telemetry {
   const metrics = new Metrics({ limiter: deps.limiter, backend: deps.backend, ready: () => deps.readiness.problem() === undefined });
-  return new Telemetry(metrics, new RecentRequests({ capacity: RECENT_EVENTS, nowMs: () => Date.now() }));
+  return new Telemetry(metrics, new RecentRequests({ capacity: RECENT_EVENTS, clock: deps.clock }));
 }
 
 /** Dependencies createApp builds itself unless given. */
@@ -55,13 +55,13 @@ type AppInput = Omit<AppDeps, OwnedDeps> & Partial<Pick<AppDeps, OwnedDeps>>;
 
 /** The one composition seam: everything with I/O comes in through `deps`. */
 export function createApp(input: AppInput): Hono<AppEnv> {
-  const { config } = input;
+  const { config, clock } = input;
   const deps: AppDeps = {
     ...input,
-    catalog: input.catalog ?? new ModelCatalog(input.backend, config),
+    catalog: input.catalog ?? new ModelCatalog(input.backend, config, clock),
     telemetry: input.telemetry ?? createTelemetry(input),
     waitingTurns: input.waitingTurns ?? new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs }),
-    responseStore: input.responseStore ?? new ResponseStore({ max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs }),
+    responseStore: input.responseStore ?? new ResponseStore({ max: config.responsesStoreMax, ttlMs: config.responsesStoreTtlMs, clock }),
     shutdown: input.shutdown ?? new Shutdown(),
   };
   const { logger, telemetry } = deps;
@@ -69,7 +69,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
 
   app.use("*", async (c, next) => {
     const method = c.req.method;
-    const trace = new RequestTrace(method, c.req.path, (record, api) => {
+    const trace = new RequestTrace(method, c.req.path, clock, (record, api) => {
       if (api) telemetry.record(record);
       // Polling (health checks, dashboard, scrapers) would drown the log at info.
       if (api || method !== "GET") logger.info("request", requestLogFields(record));
@@ -106,19 +106,19 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
   api.use("*", async (c, next) => {
     await next();
-    for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), deps.clock.nowSeconds()))) c.res.headers.set(name, value);
+    for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), clock.nowSeconds()))) c.res.headers.set(name, value);
   });
-  api.route("/", modelRoutes(deps.catalog, deps.clock.nowSeconds(), config.modelsListEfforts));
+  api.route("/", modelRoutes(deps.catalog, clock.nowSeconds(), config.modelsListEfforts));
   api.route("/", chatRoutes(deps));
   api.route("/", responsesRoutes(deps));
   api.route("/", messagesRoutes(deps));
   // One cache of the account details, for /v1/usage and the dashboard alike.
-  const accounts = new AccountCache(deps.backend);
+  const accounts = new AccountCache(deps.backend, clock);
   api.route("/", usageRoutes(accounts));
 
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));
-  if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, accounts, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
+  if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, accounts, signIn: deps.backend, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
   app.route("/v1", api);
   app.route("/", api); // clients whose base URL lacks /v1
 

@@ -8,14 +8,14 @@ import { codexChildEnv } from "./backend/child-env.ts";
 import { pinnedCodexVersion, resolveCodexBinary } from "./backend/codex-binary.ts";
 import { configuredChatGptBaseUrl } from "./backend/codex-config-file.ts";
 import { hardeningArgs } from "./backend/codex-hardening.ts";
-import { ExecBackend } from "./backend/exec-backend.ts";
+import { createExecBackend } from "./backend/exec-backend.ts";
 import type { WireObserver } from "./backend/jsonrpc-client.ts";
 import type { Backend } from "./backend/types.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { relayDispatcher } from "./chatgpt-relay/relay-dispatcher.ts";
 import { startChatGptRelay } from "./chatgpt-relay/relay-server.ts";
 import type { Config } from "./config.ts";
-import { systemClock } from "./core/clock.ts";
+import { systemClock, type Clock } from "./core/clock.ts";
 import { createLimiter, type Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
 import { Readiness } from "./backend/readiness.ts";
@@ -52,16 +52,17 @@ export interface ServiceHooks {
 /** Builds every concrete dependency from the config and listens; main.ts and the end-to-end tests share it. */
 export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv, logger: Logger, hooks: ServiceHooks = {}): Promise<Service> {
   const { apiKey, createdKey } = bootstrap(config, logger);
+  const clock = systemClock;
   const bin = config.codexBin ?? resolveCodexBinary();
   const env = { ...codexChildEnv(parentEnv, config.codexHome), ...hooks.childEnv };
   const pinned = pinnedCodexVersion();
   const chatgptBaseUrl = config.chatgptBaseUrl ?? configuredChatGptBaseUrl(config.codexHome) ?? DEFAULT_CHATGPT_BASE_URL;
   const relayAgent = config.chatgptRelay ? relayDispatcher(env) : undefined;
-  const relay = relayAgent ? await startChatGptRelay({ target: new URL(chatgptBaseUrl), dispatcher: relayAgent, logger }) : undefined;
+  const relay = relayAgent ? await startChatGptRelay({ target: new URL(chatgptBaseUrl), dispatcher: relayAgent, logger, clock }) : undefined;
   const codexArgs = hardeningArgs({ chatgptBaseUrl: relay?.baseUrl ?? config.chatgptBaseUrl });
   const backend: Backend =
     config.backend === "exec"
-      ? new ExecBackend({
+      ? createExecBackend({
           bin,
           codexArgs,
           env,
@@ -97,7 +98,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
     limiter,
     readiness,
     logger,
-    clock: systemClock,
+    clock,
     waitingTurns,
     shutdown,
   });
@@ -127,11 +128,11 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
       shutdown.drain();
       readiness.stop();
       if (inFlight > 0) logger.info("draining: letting running requests finish", { inFlight, graceMs });
-      await until(() => inFlight === 0, graceMs);
+      await until(() => inFlight === 0, graceMs, clock);
       if (inFlight > 0) {
         logger.warn("shutdown grace ran out: interrupting the requests still running", { inFlight });
         shutdown.interrupt(new UnavailableError("The adapter is shutting down and interrupted this request; retry it.", { code: "shutting_down" }));
-        await until(() => inFlight === 0, INTERRUPTED_FLUSH_MS);
+        await until(() => inFlight === 0, INTERRUPTED_FLUSH_MS, clock);
       }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ("closeAllConnections" in server) server.closeAllConnections();
@@ -150,7 +151,7 @@ const DEFAULT_CHATGPT_BASE_URL = "https://chatgpt.com/backend-api/";
 /** How long interrupted requests get to send their error frame before their connections are closed. */
 const INTERRUPTED_FLUSH_MS = 2000;
 
-async function until(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+async function until(done: () => boolean, timeoutMs: number, clock: Clock): Promise<void> {
+  const deadline = clock.nowMs() + timeoutMs;
+  while (!done() && clock.nowMs() < deadline) await new Promise((r) => setTimeout(r, 50));
 }

@@ -9,18 +9,19 @@ import { readBinaryVersion } from "./codex-binary.ts";
 import { BASE_INSTRUCTIONS } from "./codex-hardening.ts";
 import type { OperatorCommands } from "../operator-commands.ts";
 import { readLoginStatus } from "./login-status.ts";
+import { NO_ACCOUNT_FEED, NO_MODEL_SOURCE, terminalSignIn } from "./missing-roles.ts";
 import type {
   AccountDetails,
+  AccountService,
   AccountStatus,
   Backend,
   BackendHealth,
+  BackendLifecycle,
   BackendRuntime,
+  ChatBackend,
   ChatEvent,
   ChatTurnRequest,
   HistoryItem,
-  LoginState,
-  ModelInfo,
-  UsageLimits,
 } from "./types.ts";
 
 export interface ExecBackendOptions {
@@ -51,11 +52,19 @@ const execEvent = z.union([
 ]);
 
 /**
+ * The exec backend as the service holds it: what `codex exec` can do, plus the roles a one-shot
+ * process cannot play (no catalog, nothing pushed, sign-in at a terminal).
+ */
+export function createExecBackend(options: ExecBackendOptions): Backend {
+  return Object.assign(new ExecBackend(options), NO_MODEL_SOURCE, NO_ACCOUNT_FEED, terminalSignIn(options.commands));
+}
+
+/**
  * The fallback backend: one `codex exec --json` process per request. No token deltas (the
  * whole answer arrives at once) and errors come without Codex's typed error info, so they
  * all map to 502. Kept as the baseline the benchmark compares against.
  */
-export class ExecBackend implements Backend {
+export class ExecBackend implements ChatBackend, BackendLifecycle, AccountService {
   readonly name = "exec" as const;
   /** `codex exec` has no dynamic tools; schemas and images would need files per request: text only. */
   readonly features = { tools: false, outputSchema: false, images: false } as const;
@@ -99,40 +108,6 @@ export class ExecBackend implements Backend {
   async accountDetails(): Promise<AccountDetails> {
     const { authMode } = await readLoginStatus(this.#o.bin, this.#o.env, this.#o.commands.login);
     return { signedIn: authMode === "chatgpt", authMode, planType: null, rateLimits: null, credits: null };
-  }
-
-  /** `codex exec` reports no usage limits. */
-  usageLimits(): UsageLimits | undefined {
-    return undefined;
-  }
-
-  startLogin(): Promise<LoginState> {
-    return Promise.reject(dashboardSignInUnsupported(this.#o.commands));
-  }
-
-  cancelLogin(): Promise<void> {
-    return Promise.reject(dashboardSignInUnsupported(this.#o.commands));
-  }
-
-  loginState(): LoginState {
-    return { status: "idle" };
-  }
-
-  logout(): Promise<void> {
-    return Promise.reject(dashboardSignInUnsupported(this.#o.commands));
-  }
-
-  /** Nothing in this process changes the login; the sign-in commands' changes are seen by the next check. */
-  onAccountChanged(): () => void {
-    return () => undefined;
-  }
-
-  listModels(): Promise<readonly ModelInfo[]> {
-    return Promise.resolve([]);
-  }
-
-  configuredModel(): string | undefined {
-    return undefined;
   }
 
   async *chat(request: ChatTurnRequest): AsyncGenerator<ChatEvent> {
@@ -196,13 +171,6 @@ export class ExecBackend implements Backend {
       if (child.exitCode === null && child.signalCode === null) kill();
     }
   }
-}
-
-function dashboardSignInUnsupported(commands: OperatorCommands): BackendError {
-  return new BackendError(
-    "unavailable",
-    `Signing in or out from the dashboard needs the app-server backend (CODEX_BACKEND=app-server); with the exec backend use \`${commands.login}\` and \`${commands.logout}\`.`,
-  );
 }
 
 function parseLine(line: string): z.infer<typeof execEvent> | undefined {

@@ -1,8 +1,8 @@
-import type { AccountService, AccountStatus, BackendLifecycle } from "./types.ts";
+import type { AccountFeed, AccountService, AccountStatus, BackendLifecycle } from "./types.ts";
 import type { Logger } from "../core/logger.ts";
 
 export interface ReadinessOptions {
-  readonly backend: BackendLifecycle & Pick<AccountService, "readAccount" | "onAccountChanged">;
+  readonly backend: BackendLifecycle & Pick<AccountService, "readAccount"> & Pick<AccountFeed, "onAccountChanged">;
   readonly pinnedVersion: string;
   readonly intervalMs: number;
   readonly logger: Logger;

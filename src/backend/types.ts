@@ -185,6 +185,10 @@ export interface ChatBackend {
   readonly features: BackendFeatures;
   /** Runs one chat turn; errors surface as BackendError from the iterator. */
   chat(request: ChatTurnRequest): AsyncIterable<ChatEvent>;
+}
+
+/** Codex's model catalog: what the adapter's model catalog (aliases, efforts, /v1/models) reads. */
+export interface ModelSource {
   listModels(): Promise<readonly ModelInfo[]>;
   /** The model Codex runs when a request names none (from the operator's config), once known. */
   configuredModel(): string | undefined;
@@ -200,9 +204,22 @@ export interface BackendLifecycle {
   binaryVersion(): Promise<string>;
 }
 
-/** The login and its usage limits: what the dashboard, /v1/usage and readiness use. */
+/** The login, read on demand: what readiness, the dashboard and /v1/usage read. */
 export interface AccountService {
   readAccount(): Promise<AccountStatus>;
+  accountDetails(): Promise<AccountDetails>;
+}
+
+/** What a long-lived Codex connection learns about the login unasked: usage limits and account changes. */
+export interface AccountFeed {
+  /** The usage limits Codex last reported (pushed during turns or read), without a call; undefined when none yet. */
+  usageLimits(): UsageLimits | undefined;
+  /** Called after a sign-in completes, a sign-out, or Codex reports another account change; returns an unsubscribe. */
+  onAccountChanged(listener: () => void): () => void;
+}
+
+/** Signing in and out: what the dashboard's sign-in box and its actions use. */
+export interface SignInService {
   /** Starts a device-code sign-in (replacing a pending one); resolves with the URL and code to show. */
   startLogin(): Promise<LoginState>;
   /** Cancels a pending sign-in; nothing happens when none is pending. */
@@ -211,12 +228,11 @@ export interface AccountService {
   loginState(): LoginState;
   /** Signs Codex out of the dedicated Codex home. */
   logout(): Promise<void>;
-  accountDetails(): Promise<AccountDetails>;
-  /** The usage limits Codex last reported (pushed during turns or read), without a call; undefined when none yet. */
-  usageLimits(): UsageLimits | undefined;
-  /** Called after a sign-in completes, a sign-out, or Codex reports another account change; returns an unsubscribe. */
-  onAccountChanged(listener: () => void): () => void;
 }
 
-/** One backend plays all three roles; each consumer depends on the role it uses. */
-export interface Backend extends ChatBackend, BackendLifecycle, AccountService {}
+/**
+ * Every role, as the service holds a backend; each consumer depends on the role it uses. The
+ * app-server backend plays them all; the exec backend plays chat, lifecycle and account, and is
+ * given the rest for what it lacks (missing-roles.ts).
+ */
+export interface Backend extends ChatBackend, ModelSource, BackendLifecycle, AccountService, AccountFeed, SignInService {}

@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Dispatcher } from "undici";
+import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import { isLoopbackHost } from "../core/loopback.ts";
 import { forward } from "./forward.ts";
@@ -11,6 +12,8 @@ export interface ChatGptRelayOptions {
   readonly target: URL;
   readonly dispatcher: Dispatcher;
   readonly logger: Logger;
+  /** Times each call for its log line. */
+  readonly clock: Clock;
 }
 
 export interface ChatGptRelay {
@@ -36,7 +39,7 @@ export async function startChatGptRelay(options: ChatGptRelayOptions): Promise<C
   const prefix = options.target.pathname;
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
-    const started = Date.now();
+    const started = options.clock.nowMs();
     const host = (req.headers.host ?? "").replace(/:\d+$/, "");
     const [pathPart = "", query] = (req.url ?? "").split("?", 2);
     if (!isLoopbackHost(host) || !pathPart.startsWith(prefix)) {
@@ -46,7 +49,7 @@ export async function startChatGptRelay(options: ChatGptRelayOptions): Promise<C
     }
     const route = pathPart.slice(prefix.length);
     const log = (status: number, how: string) =>
-      options.logger.debug("chatgpt backend call", { method: req.method, path: route, status, how, ms: Date.now() - started });
+      options.logger.debug("chatgpt backend call", { method: req.method, path: route, status, how, ms: options.clock.nowMs() - started });
     if (req.method === "GET" && route === USER_SETTINGS_PATH) {
       req.resume();
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(USER_SETTINGS_ANSWER);

@@ -1,9 +1,14 @@
 import type { AppDeps } from "../app-deps.ts";
 import { DEFAULT_MODEL_ALIAS } from "../openai/model-catalog.ts";
 import type { AccountCache } from "../http/account-cache.ts";
+import type { BackendLifecycle, ChatBackend, SignInService } from "../backend/types.ts";
 
-export type DashboardStateDeps = Pick<AppDeps, "config" | "backend" | "limiter" | "readiness" | "catalog" | "telemetry"> & {
-  readonly account: AccountCache;
+export type DashboardStateDeps = Pick<AppDeps, "config" | "limiter" | "readiness" | "catalog" | "telemetry" | "clock"> & {
+  /** Which backend, and how its Codex process is doing. */
+  readonly backend: Pick<ChatBackend, "name"> & Pick<BackendLifecycle, "health" | "runtime">;
+  /** The account details, cached (shared with /v1/usage). */
+  readonly accounts: AccountCache;
+  readonly signIn: Pick<SignInService, "loginState">;
   readonly pinnedCodexVersion: string;
 };
 
@@ -11,11 +16,11 @@ export type DashboardStateDeps = Pick<AppDeps, "config" | "backend" | "limiter" 
 export async function dashboardState(d: DashboardStateDeps) {
   const { config, backend, limiter, readiness, catalog, telemetry } = d;
   const problem = readiness.problem();
-  const [account, models] = await Promise.all([d.account.get(), catalog.models().then((m) => m.map((x) => x.id)).catch(() => [])]);
+  const [account, models] = await Promise.all([d.accounts.get(), catalog.models().then((m) => m.map((x) => x.id)).catch(() => [])]);
   const runtime = backend.runtime();
   const slots = limiter.stats();
   return {
-    generatedAt: Date.now(),
+    generatedAt: d.clock.nowMs(),
     health: {
       ready: problem === undefined,
       problem: problem ?? null,
@@ -26,7 +31,7 @@ export async function dashboardState(d: DashboardStateDeps) {
       restarts: runtime.restarts,
     },
     account,
-    login: backend.loginState(),
+    login: d.signIn.loginState(),
     models: [DEFAULT_MODEL_ALIAS, ...models.filter((m) => m !== DEFAULT_MODEL_ALIAS)],
     load: {
       concurrencyInUse: slots.active,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { TokenUsage } from "../backend/types.ts";
+import type { Clock } from "../core/clock.ts";
 import type { RequestRecord } from "../observability/request-record.ts";
 
 /** The OpenAI-compatible routes, each under one canonical name whether or not the client used /v1. */
@@ -22,7 +23,7 @@ export class RequestTrace {
   readonly id = `req_${randomUUID().replaceAll("-", "")}`;
   readonly method: string;
   readonly path: string;
-  readonly #time = Date.now();
+  readonly #time: number;
   readonly #started = performance.now();
   readonly #onEnd: (record: RequestRecord, api: boolean) => void;
   #notes: Notes = { model: null, stream: null, code: null, ttftMs: null, promptTokens: null, completionTokens: null };
@@ -30,7 +31,8 @@ export class RequestTrace {
   #ended = false;
 
   /** `onEnd` learns whether the path was an API route (non-API paths keep their path as `route`). */
-  constructor(method: string, path: string, onEnd: (record: RequestRecord, api: boolean) => void) {
+  constructor(method: string, path: string, clock: Clock, onEnd: (record: RequestRecord, api: boolean) => void) {
+    this.#time = clock.nowMs();
     this.method = method;
     this.path = path;
     this.#onEnd = onEnd;

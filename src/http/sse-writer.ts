@@ -1,4 +1,5 @@
 import type { StreamingApi } from "hono/utils/stream";
+import { systemClock, type Clock } from "../core/clock.ts";
 
 /** A `: keep-alive` comment; the Messages API sends its own `ping` event instead. */
 export const COMMENT_KEEP_ALIVE = ": keep-alive\n\n";
@@ -7,13 +8,16 @@ export const COMMENT_KEEP_ALIVE = ": keep-alive\n\n";
 export class SseWriter {
   readonly #stream: StreamingApi;
   readonly #timer: NodeJS.Timeout;
-  #lastWrite = Date.now();
+  readonly #clock: Clock;
+  #lastWrite: number;
 
-  constructor(stream: StreamingApi, keepAliveMs: number, keepAliveFrame = COMMENT_KEEP_ALIVE) {
+  constructor(stream: StreamingApi, keepAliveMs: number, keepAliveFrame = COMMENT_KEEP_ALIVE, clock: Clock = systemClock) {
     this.#stream = stream;
+    this.#clock = clock;
+    this.#lastWrite = clock.nowMs();
     // Reverse proxies drop idle streams (often at 60 s) and reasoning can be silent for longer.
     this.#timer = setInterval(() => {
-      if (Date.now() - this.#lastWrite >= keepAliveMs) void this.#write(keepAliveFrame);
+      if (this.#clock.nowMs() - this.#lastWrite >= keepAliveMs) void this.#write(keepAliveFrame);
     }, Math.max(250, Math.floor(keepAliveMs / 4)));
   }
 
@@ -41,7 +45,7 @@ export class SseWriter {
 
   async #write(text: string): Promise<void> {
     if (this.#stream.aborted || this.#stream.closed) return;
-    this.#lastWrite = Date.now();
+    this.#lastWrite = this.#clock.nowMs();
     await this.#stream.write(text);
   }
 }

@@ -1,3 +1,4 @@
+import type { Clock } from "../core/clock.ts";
 import { percentile } from "./percentile.ts";
 import type { RequestRecord } from "./request-record.ts";
 
@@ -26,14 +27,14 @@ interface MinuteBucket {
  */
 export class RecentRequests {
   readonly #capacity: number;
-  readonly #nowMs: () => number;
+  readonly #clock: Clock;
   readonly #events: RequestRecord[] = [];
   readonly #errorsByCode = new Map<string, number>();
   readonly #minutes = new Map<number, MinuteBucket>();
 
-  constructor(options: { capacity: number; nowMs: () => number }) {
+  constructor(options: { capacity: number; clock: Clock }) {
     this.#capacity = options.capacity;
-    this.#nowMs = options.nowMs;
+    this.#clock = options.clock;
   }
 
   add(record: RequestRecord): void {
@@ -73,7 +74,7 @@ export class RecentRequests {
   /** One entry per minute of the last hour, oldest first, empty minutes included. */
   lastHour(): MinuteSummary[] {
     this.#prune();
-    const current = Math.floor(this.#nowMs() / MINUTE_MS) * MINUTE_MS;
+    const current = Math.floor(this.#clock.nowMs() / MINUTE_MS) * MINUTE_MS;
     const summaries: MinuteSummary[] = [];
     for (let minute = current - 59 * MINUTE_MS; minute <= current; minute += MINUTE_MS) {
       const b = this.#minutes.get(minute);
@@ -89,7 +90,7 @@ export class RecentRequests {
   }
 
   #prune(): void {
-    const oldest = Math.floor(this.#nowMs() / MINUTE_MS) * MINUTE_MS - 59 * MINUTE_MS;
+    const oldest = Math.floor(this.#clock.nowMs() / MINUTE_MS) * MINUTE_MS - 59 * MINUTE_MS;
     for (const minute of this.#minutes.keys()) if (minute < oldest) this.#minutes.delete(minute);
   }
 }

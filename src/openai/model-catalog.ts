@@ -1,5 +1,6 @@
-import type { Backend, ModelInfo } from "../backend/types.ts";
+import type { ModelInfo, ModelSource } from "../backend/types.ts";
 import type { ModelAlias } from "../config.ts";
+import type { Clock } from "../core/clock.ts";
 
 /** The alias every client can use; it means "Codex's configured default model". */
 export const DEFAULT_MODEL_ALIAS = "codex-cli-default";
@@ -18,23 +19,25 @@ export interface ResolvedModel {
 
 /** A short-lived cache of Codex's model catalog, used to resolve aliases and reasoning efforts. */
 export class ModelCatalog {
-  readonly #backend: Backend;
+  readonly #source: ModelSource;
   readonly #upstreamModel: string | undefined;
   readonly #aliases: readonly ModelAlias[];
+  readonly #clock: Clock;
   #cached: { at: number; models: readonly ModelInfo[] } | undefined;
   #loading: Promise<readonly ModelInfo[]> | undefined;
 
-  constructor(backend: Backend, settings: { upstreamModel: string | undefined; modelAliases: readonly ModelAlias[] }) {
-    this.#backend = backend;
+  constructor(source: ModelSource, settings: { upstreamModel: string | undefined; modelAliases: readonly ModelAlias[] }, clock: Clock) {
+    this.#source = source;
+    this.#clock = clock;
     this.#upstreamModel = settings.upstreamModel;
     this.#aliases = settings.modelAliases;
   }
 
   /** The catalog, cached for a few minutes; concurrent callers share one in-flight read. */
   models(): Promise<readonly ModelInfo[]> {
-    const now = Date.now();
+    const now = this.#clock.nowMs();
     if (this.#cached && now - this.#cached.at < TTL_MS) return Promise.resolve(this.#cached.models);
-    this.#loading ??= this.#backend
+    this.#loading ??= this.#source
       .listModels()
       .then((models) => {
         this.#cached = { at: now, models };
@@ -112,7 +115,7 @@ export class ModelCatalog {
     } catch {
       return undefined;
     }
-    const target = upstreamId ?? this.#backend.configuredModel();
+    const target = upstreamId ?? this.#source.configuredModel();
     return models.find((m) => (target ? m.id === target : m.isDefault));
   }
 }

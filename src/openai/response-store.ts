@@ -1,3 +1,4 @@
+import type { Clock } from "../core/clock.ts";
 import type { ChatMessage } from "./chat-request.ts";
 
 interface Stored {
@@ -12,20 +13,20 @@ interface Stored {
 export class ResponseStore {
   readonly #max: number;
   readonly #ttlMs: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #entries = new Map<string, Stored>();
 
-  constructor(options: { max: number; ttlMs: number; now?: () => number }) {
+  constructor(options: { max: number; ttlMs: number; clock: Clock }) {
     this.#max = options.max;
     this.#ttlMs = options.ttlMs;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock;
   }
 
   /** The conversation up to and including response `id`'s output, unless unknown or expired. */
   get(id: string): readonly ChatMessage[] | undefined {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
-    if (entry.expiresAt <= this.#now()) {
+    if (entry.expiresAt <= this.#clock.nowMs()) {
       this.#entries.delete(id);
       return undefined;
     }
@@ -34,7 +35,7 @@ export class ResponseStore {
 
   put(id: string, messages: readonly ChatMessage[]): void {
     if (this.#max === 0) return;
-    const now = this.#now();
+    const now = this.#clock.nowMs();
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
     while (this.#entries.size >= this.#max) {
       const oldest = this.#entries.keys().next().value;

@@ -24,6 +24,7 @@ import type { Clock } from "../../src/core/clock.ts";
 import { createLimiter, type Limiter } from "../../src/core/limiter.ts";
 import { createLogger, type Logger } from "../../src/core/logger.ts";
 import type { Shutdown } from "../../src/core/shutdown.ts";
+import { TestClock } from "./test-clock.ts";
 
 /** One step of a scripted turn. */
 export type TurnStep =
@@ -194,7 +195,10 @@ export class FakeBackend implements Backend {
     return Promise.resolve();
   }
 
+  accountDetailsCalls = 0;
+
   accountDetails(): Promise<AccountDetails> {
+    this.accountDetailsCalls += 1;
     return this.details instanceof Error ? Promise.reject(this.details) : Promise.resolve(this.details);
   }
 
@@ -328,7 +332,8 @@ export class FakeReadiness implements ReadinessProbe {
 }
 
 export const TEST_KEY = "unit-test-key-9fK2mQ7xV4pL8sT3wZ6yB1nR";
-export const fixedClock: Clock = { nowSeconds: () => 1_750_000_000 };
+/** The clock of every test app that brings none: it never moves. */
+export const fixedClock: Clock = new TestClock(1_750_000_000_000);
 
 export interface TestApp {
   readonly app: Hono<AppEnv>;
@@ -345,14 +350,15 @@ export interface TestApp {
 }
 
 /** A fresh app over a FakeBackend; `env` goes through loadConfig like the real service. */
-export function createTestApp(options: { env?: Record<string, string>; backend?: FakeBackend; shutdown?: Shutdown } = {}): TestApp {
+/** A test that moves time passes its own `clock` (a TestClock); the rest share the still fixedClock. */
+export function createTestApp(options: { env?: Record<string, string>; backend?: FakeBackend; shutdown?: Shutdown; clock?: Clock } = {}): TestApp {
   const config = loadConfig({ PROXY_API_KEY: TEST_KEY, DATA_DIR: "/tmp/ccp-unit", ...options.env });
   const backend = options.backend ?? new FakeBackend();
   const limiter = createLimiter({ capacity: config.maxConcurrentRequests, maxQueue: config.maxQueueLength, maxWaitMs: config.queueWaitMs });
   const readiness = new FakeReadiness();
   const logs: string[] = [];
   const logger = createLogger("debug", (line) => logs.push(line));
-  const app = createApp({ config, apiKey: TEST_KEY, backend, limiter, readiness, logger, clock: fixedClock, ...(options.shutdown ? { shutdown: options.shutdown } : {}) });
+  const app = createApp({ config, apiKey: TEST_KEY, backend, limiter, readiness, logger, clock: options.clock ?? fixedClock, ...(options.shutdown ? { shutdown: options.shutdown } : {}) });
   const request = async (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     if (!headers.has("authorization")) headers.set("authorization", `Bearer ${TEST_KEY}`);

@@ -4,7 +4,7 @@ import { describeView } from "../../src/backend/account-status.ts";
 import { BackendError } from "../../src/backend/backend-error.ts";
 import { codexChildEnv } from "../../src/backend/child-env.ts";
 import { hardeningArgs } from "../../src/backend/codex-hardening.ts";
-import { ExecBackend } from "../../src/backend/exec-backend.ts";
+import { createExecBackend } from "../../src/backend/exec-backend.ts";
 import type { Backend } from "../../src/backend/types.ts";
 import { summarizeLoginStatus } from "../../src/backend/login-status.ts";
 import { operatorCommands } from "../../src/operator-commands.ts";
@@ -64,7 +64,7 @@ test("in the image (DEPLOYMENT=docker) every sign-in hint names the compose comm
     describeView(none, DOCKER.login, quiet).problem,
     describeView(none, DOCKER.login, { ...quiet, ended: true }).problem,
     summarizeLoginStatus(1, "Not logged in\n", DOCKER.login).summary,
-    await new ExecBackend({ bin: "/nonexistent/codex", codexArgs: [], env: {}, workDir: "/tmp", instructionsFile: "/tmp/unused.md", commands: DOCKER }).logout().then(
+    await createExecBackend({ bin: "/nonexistent/codex", codexArgs: [], env: {}, workDir: "/tmp", instructionsFile: "/tmp/unused.md", commands: DOCKER }).logout().then(
       () => "logout resolved",
       (err: Error) => err.message,
     ),
@@ -77,7 +77,7 @@ test("in the image (DEPLOYMENT=docker) every sign-in hint names the compose comm
 });
 
 test("the exec backend sends dashboard sign-in to `npm run login`", async () => {
-  const exec: Backend = new ExecBackend({ bin: "/nonexistent/codex", codexArgs: [], env: {}, workDir: "/tmp", instructionsFile: "/tmp/unused.md", commands: LOCAL });
+  const exec: Backend = createExecBackend({ bin: "/nonexistent/codex", codexArgs: [], env: {}, workDir: "/tmp", instructionsFile: "/tmp/unused.md", commands: LOCAL });
   assert.deepEqual(exec.loginState(), { status: "idle" });
   for (const call of [() => exec.startLogin(), () => exec.cancelLogin(), () => exec.logout()]) {
     await assert.rejects(call(), (err: unknown) => err instanceof BackendError && /app-server backend/.test(err.message) && /npm run login/.test(err.message));

@@ -6,6 +6,7 @@ import { Agent } from "undici";
 import { startChatGptRelay, type ChatGptRelay } from "../../src/chatgpt-relay/relay-server.ts";
 import { pinUnconstrainedOrigin } from "../../src/chatgpt-relay/workspace-routing.ts";
 import { createLogger } from "../../src/core/logger.ts";
+import { TestClock } from "../helpers/test-clock.ts";
 
 const TOKEN = "Bearer relay-test-token-5d1f";
 const SECRET_QUERY = "client_version=q-marker-91";
@@ -51,7 +52,7 @@ describe("ChatGPT relay", () => {
 
   before(async () => {
     target = await startTarget();
-    relay = await startChatGptRelay({ target: new URL(target.url), dispatcher, logger: createLogger("debug", (l) => logs.push(l)) });
+    relay = await startChatGptRelay({ target: new URL(target.url), dispatcher, logger: createLogger("debug", (l) => logs.push(l)), clock: new TestClock() });
   });
   after(async () => {
     await relay.close();
@@ -118,7 +119,7 @@ describe("ChatGPT relay", () => {
   });
 
   test("a backend that cannot be reached is a 502 for Codex, not a hang", async () => {
-    const dead = await startChatGptRelay({ target: new URL("http://127.0.0.1:1/backend-api/"), dispatcher, logger: createLogger("silent") });
+    const dead = await startChatGptRelay({ target: new URL("http://127.0.0.1:1/backend-api/"), dispatcher, logger: createLogger("silent"), clock: new TestClock() });
     try {
       assert.equal((await fetch(`${dead.baseUrl}wham/usage`)).status, 502);
     } finally {

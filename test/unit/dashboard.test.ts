@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { FakeBackend, TEST_KEY, answer, chatBody, createTestApp } from "../helpers/fake-backend.ts";
+import { terminalSignIn } from "../../src/backend/missing-roles.ts";
+import { operatorCommands } from "../../src/operator-commands.ts";
+import { TestClock } from "../helpers/test-clock.ts";
 
 const ORIGIN = "http://127.0.0.1:8320";
 const PROMPT = "PROMPT-marker-2b7e: tell nobody";
@@ -26,7 +29,8 @@ interface State {
   login: { status: string; userCode?: string };
   load: { concurrencyInUse: number; queueLength: number; activeTurns: number; errorsByCode: Record<string, number> };
   events: { route: string; status: number; model: string | null; promptTokens: number | null }[];
-  lastHour: { requests: number }[];
+  generatedAt: number;
+  lastHour: { minute: number; requests: number }[];
   models: string[];
 }
 
@@ -92,6 +96,34 @@ describe("dashboard", () => {
     assert.equal(state.lastHour.reduce((n, m) => n + m.requests, 0), 2);
   });
 
+  test("the last hour counts requests by the minute they came in, and forgets them after an hour", async () => {
+    const clock = new TestClock(Date.UTC(2026, 0, 1, 12, 0, 30));
+    const t = createTestApp({ clock });
+    await (await t.chat(chatBody())).text();
+    clock.advance(60_000);
+    await (await t.chat(chatBody())).text();
+    let state = (await (await page(t, "/dashboard/api/state")).json()) as State;
+    assert.equal(state.generatedAt, clock.nowMs());
+    assert.deepEqual(state.lastHour.slice(-2).map((m) => [m.minute, m.requests]), [[Date.UTC(2026, 0, 1, 12, 0), 1], [Date.UTC(2026, 0, 1, 12, 1), 1]]);
+    clock.advance(59 * 60_000);
+    state = (await (await page(t, "/dashboard/api/state")).json()) as State;
+    assert.equal(state.lastHour.reduce((n, m) => n + m.requests, 0), 1, "the first minute is over an hour old");
+    assert.equal(state.events.length, 2, "the event list keeps them");
+  });
+
+  test("the account details are read from the backend at most every 30 s", async () => {
+    const clock = new TestClock();
+    const t = createTestApp({ clock });
+    await page(t, "/dashboard/api/state");
+    clock.advance(29_999);
+    await page(t, "/dashboard/api/state");
+    await t.request("/v1/usage");
+    assert.equal(t.backend.accountDetailsCalls, 1, "the dashboard and /v1/usage share one cached read");
+    clock.advance(1);
+    await page(t, "/dashboard/api/state");
+    assert.equal(t.backend.accountDetailsCalls, 2);
+  });
+
   test("state explains why the adapter is not ready", async () => {
     const t = createTestApp();
     t.readiness.healthProblem = "Codex is not signed in: run `npm run login` to sign in with ChatGPT";
@@ -151,5 +183,19 @@ describe("dashboard", () => {
     assert.deepEqual(t.backend.loginCalls, { start: 1, cancel: 1, logout: 1 });
     state = (await (await page(t, "/dashboard/api/state")).json()) as State;
     assert.equal(state.account?.planType, null, "the cached account is dropped when the account changes");
+  });
+
+  test("with sign-in at a terminal (the exec backend) the actions answer 503 naming the commands, and the login stays idle", async () => {
+    const backend = Object.assign(new FakeBackend(), terminalSignIn(operatorCommands("local")));
+    const t = createTestApp({ backend });
+    for (const name of ["login", "login/cancel", "logout"]) {
+      const res = await action(t, name);
+      assert.equal(res.status, 503, name);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(error.code, "codex_unavailable");
+      assert.match(error.message, /`npm run login`.*`npm run logout`/);
+    }
+    const state = (await (await page(t, "/dashboard/api/state")).json()) as State;
+    assert.deepEqual(state.login, { status: "idle" });
   });
 });

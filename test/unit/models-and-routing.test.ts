@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { BackendError } from "../../src/backend/backend-error.ts";
 import type { ModelInfo } from "../../src/backend/types.ts";
 import { FakeBackend, chatBody, createTestApp, fixedClock } from "../helpers/fake-backend.ts";
+import { TestClock } from "../helpers/test-clock.ts";
 
 interface ModelList {
   object: string;
@@ -64,6 +65,18 @@ describe("GET /v1/models", () => {
     await t.request("/v1/models");
     await t.request("/models");
     assert.equal(t.backend.listModelsCalls, 1);
+  });
+
+  test("the catalog is read again once five minutes have passed", async () => {
+    const clock = new TestClock();
+    const t = createTestApp({ clock });
+    await t.request("/v1/models");
+    clock.advance(5 * 60_000 - 1);
+    await t.request("/v1/models");
+    assert.equal(t.backend.listModelsCalls, 1);
+    clock.advance(1);
+    await t.request("/v1/models");
+    assert.equal(t.backend.listModelsCalls, 2);
   });
 });
 

@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import type { PausedTurn } from "../../src/backend/types.ts";
 import { CHAT_PARAMETERS, MESSAGES_PARAMETERS, RESPONSES_PARAMETERS, compatibilityTable } from "../../src/openai/parameters.ts";
 import { ResponseStore } from "../../src/openai/response-store.ts";
+import { TestClock } from "../helpers/test-clock.ts";
 import { WaitingTurns } from "../../src/openai/waiting-turns.ts";
 import { FakeBackend, USAGE, answer, chatBody, createTestApp } from "../helpers/fake-backend.ts";
 
@@ -191,14 +192,14 @@ describe("waiting turns", () => {
   });
 
   test("the previous_response_id store forgets the oldest and expired entries", () => {
-    let now = 0;
-    const store = new ResponseStore({ max: 2, ttlMs: 100, now: () => now });
+    const clock = new TestClock(0);
+    const store = new ResponseStore({ max: 2, ttlMs: 100, clock });
     store.put("a", []);
     store.put("b", []);
     store.put("c", []);
     assert.equal(store.get("a"), undefined);
     assert.deepEqual(store.get("b"), []);
-    now = 200;
+    clock.advance(200);
     assert.equal(store.get("c"), undefined);
   });
 });
