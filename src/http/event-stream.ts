@@ -1,12 +1,20 @@
 import { stream } from "hono/streaming";
 import type { Context } from "hono";
 import { ApiError } from "../errors.ts";
+import type { Clock } from "../core/clock.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { TurnSlot } from "./turn-slot.ts";
 import { SseWriter } from "./sse-writer.ts";
 
 /** How long a stream whose turn was aborted may take to deliver its last frames. */
 const STALLED_STREAM_GRACE_MS = 5000;
+
+/** What a quiet stream sends, how often, timed by which clock. */
+export interface KeepAlive {
+  readonly ms: number;
+  readonly frame: string;
+  readonly clock: Clock;
+}
 
 export type First<T> = { kind: "event"; result: IteratorResult<T> } | { kind: "pending"; next: Promise<IteratorResult<T>> };
 
@@ -36,10 +44,9 @@ export async function firstEvent<T>(iterator: AsyncIterator<T>, waitMs: number):
 export function eventStream(
   c: Context<AppEnv>,
   slot: TurnSlot,
-  keepAliveMs: number,
+  keepAlive: KeepAlive,
   write: (sse: SseWriter) => Promise<void>,
   writeError: (sse: SseWriter, error: ApiError) => Promise<void>,
-  keepAliveFrame: string,
 ): Response {
   const trace = c.get("trace");
   trace.defer();
@@ -47,7 +54,7 @@ export function eventStream(
   c.header("Cache-Control", "no-cache");
   c.header("X-Accel-Buffering", "no");
   return stream(c, async (s) => {
-    const sse = new SseWriter(s, keepAliveMs, keepAliveFrame);
+    const sse = new SseWriter(s, keepAlive.ms, keepAlive.frame, keepAlive.clock);
     s.onAbort(slot.onClientGone);
     let stalled: NodeJS.Timeout | undefined;
     const dropIfStalled = () => (stalled = setTimeout(() => s.abort(), STALLED_STREAM_GRACE_MS));

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppDeps } from "../app-deps.ts";
+import type { Clock } from "../core/clock.ts";
 import type { ChatEvent } from "../backend/types.ts";
 import type { PreparedChat } from "../openai/prepare-chat.ts";
 import { startTurn } from "../openai/start-turn.ts";
@@ -47,9 +48,9 @@ export async function answerTurn<Frame, ErrorFrame, Body extends object>(
   c: Context<AppEnv>,
   turn: SlottedTurn,
   answer: TurnAnswer<Frame, ErrorFrame, Body>,
-  options: { readonly stream: boolean; readonly keepAliveMs: number },
+  options: { readonly stream: boolean; readonly keepAliveMs: number; readonly clock: Clock },
 ): Promise<Response> {
-  if (options.stream) return streamTurn(c, turn, answer.translator, answer.wire, options.keepAliveMs);
+  if (options.stream) return streamTurn(c, turn, answer.translator, answer.wire, options);
   return c.json(answer.fold(await translateTurn(turn, answer.translator)));
 }
 
@@ -74,7 +75,7 @@ async function streamTurn<Frame, ErrorFrame>(
   turn: SlottedTurn,
   translator: StreamTranslator<Frame, ErrorFrame>,
   wire: FrameWire<Frame | ErrorFrame>,
-  keepAliveMs: number,
+  { keepAliveMs, clock }: { readonly keepAliveMs: number; readonly clock: Clock },
 ): Promise<Response> {
   const { iterator, first } = await openTurnStream(turn, keepAliveMs);
   const writeAll = async (sse: SseWriter, frames: readonly Frame[]) => {
@@ -87,7 +88,7 @@ async function streamTurn<Frame, ErrorFrame>(
     await writeAll(sse, translator.end());
     await wire.close(sse);
   };
-  return eventStream(c, turn.slot, keepAliveMs, write, (sse, error) => wire.write(sse, translator.error(error)), wire.keepAlive);
+  return eventStream(c, turn.slot, { ms: keepAliveMs, frame: wire.keepAlive, clock }, write, (sse, error) => wire.write(sse, translator.error(error)));
 }
 
 /** Waits briefly for the first event before a stream opens; a failure by then frees the slot and is the error to report. */

@@ -1,5 +1,5 @@
 import type { StreamingApi } from "hono/utils/stream";
-import { systemClock, type Clock } from "../core/clock.ts";
+import type { Clock } from "../core/clock.ts";
 
 /** A `: keep-alive` comment; the Messages API sends its own `ping` event instead. */
 export const COMMENT_KEEP_ALIVE = ": keep-alive\n\n";
@@ -11,7 +11,7 @@ export class SseWriter {
   readonly #clock: Clock;
   #lastWrite: number;
 
-  constructor(stream: StreamingApi, keepAliveMs: number, keepAliveFrame = COMMENT_KEEP_ALIVE, clock: Clock = systemClock) {
+  constructor(stream: StreamingApi, keepAliveMs: number, keepAliveFrame: string, clock: Clock) {
     this.#stream = stream;
     this.#clock = clock;
     this.#lastWrite = clock.nowMs();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { systemClock } from "../../src/core/clock.ts";
 import { describe, test } from "node:test";
 import { BackendError } from "../../src/backend/backend-error.ts";
 import { FakeBackend, USAGE, answer, chatBody, createTestApp, fixedClock } from "../helpers/fake-backend.ts";
@@ -145,7 +146,7 @@ describe("streaming chat", () => {
   );
 });
 
-// Real-time waits on SSE_KEEPALIVE_SECONDS=1; each test has its own app, so they run side by side.
+// Real-time waits on SSE_KEEPALIVE_SECONDS=1 (the system clock, not the still test clock); each test has its own app, so they run side by side.
 describe("streaming with a silent backend", { concurrency: true }, () => {
   test("keep-alive comments flow while the backend is silent longer than SSE_KEEPALIVE_SECONDS", async () => {
     const backend = new FakeBackend().script(
@@ -153,7 +154,7 @@ describe("streaming with a silent backend", { concurrency: true }, () => {
       { event: { type: "text", delta: "late" }, delayMs: 1700 },
       { event: { type: "done" } },
     );
-    const t = createTestApp({ backend, env: { SSE_KEEPALIVE_SECONDS: "1" } });
+    const t = createTestApp({ backend, env: { SSE_KEEPALIVE_SECONDS: "1" }, clock: systemClock });
     const { text } = await stream(t);
     const { comments, chunks, done } = frames(text);
     assert.ok(comments.includes("keep-alive"), `expected a keep-alive comment in:\n${text}`);
@@ -164,14 +165,14 @@ describe("streaming with a silent backend", { concurrency: true }, () => {
   });
 
   test("no keep-alive when the backend answers promptly", async () => {
-    const t = createTestApp({ env: { SSE_KEEPALIVE_SECONDS: "1" } });
+    const t = createTestApp({ env: { SSE_KEEPALIVE_SECONDS: "1" }, clock: systemClock });
     const { text } = await stream(t);
     assert.deepEqual(parseSse(text).comments, []);
   });
 
   test("a silent start opens the stream after SSE_KEEPALIVE_SECONDS, keep-alives flow, then the answer", async () => {
     const backend = new FakeBackend().script({ event: { type: "text", delta: "finally" }, delayMs: 2300 }, { event: { type: "done" } });
-    const t = createTestApp({ backend, env: { SSE_KEEPALIVE_SECONDS: "1" } });
+    const t = createTestApp({ backend, env: { SSE_KEEPALIVE_SECONDS: "1" }, clock: systemClock });
     const started = Date.now();
     const res = await t.chat(chatBody({ stream: true }));
     const headersAfter = Date.now() - started;
@@ -187,7 +188,7 @@ describe("streaming with a silent backend", { concurrency: true }, () => {
 
   test("an error after the stream opened on a silent start is an error frame", async () => {
     const backend = new FakeBackend().script({ error: new BackendError("context_too_long", "too long"), delayMs: 1400 });
-    const t = createTestApp({ backend, env: { SSE_KEEPALIVE_SECONDS: "1" } });
+    const t = createTestApp({ backend, env: { SSE_KEEPALIVE_SECONDS: "1" }, clock: systemClock });
     const { res, text } = await stream(t);
     assert.equal(res.status, 200);
     const { chunks, done } = frames(text);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { systemClock } from "../../src/core/clock.ts";
 import { test } from "node:test";
 import { BackendError } from "../../src/backend/backend-error.ts";
 import { answer, createTestApp, TEST_KEY, type TestApp } from "../helpers/fake-backend.ts";
@@ -80,7 +81,7 @@ test("a failure before the first byte is a plain HTTP error: Codex restarting is
 });
 
 test("a silent turn gets ping events as its keep-alive", async () => {
-  const t = createTestApp({ env: { SSE_KEEPALIVE_SECONDS: "1" } });
+  const t = createTestApp({ env: { SSE_KEEPALIVE_SECONDS: "1" }, clock: systemClock });
   t.backend.script({ event: { type: "text", delta: "late" }, delayMs: 2600 }, { event: { type: "done" } });
   const text = await (await post(t, body({ stream: true }))).text();
   assert.ok(events(text).some((e) => e.name === "ping" && e.data.type === "ping"), text);

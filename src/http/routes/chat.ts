@@ -27,7 +27,7 @@ export function chatRoutes(deps: AppDeps): Hono<AppEnv> {
     // A non-streaming answer always carries usage; a stream only when asked (`stream_options.include_usage`).
     const translator = new ChatChunks(meta, { includeUsage: !body.stream || body.stream_options?.include_usage === true });
     const turn = await startSlottedTurn(c, deps, prepared, target);
-    return answerTurn(c, turn, { translator, wire: DATA_FRAMES, fold: foldCompletion }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs });
+    return answerTurn(c, turn, { translator, wire: DATA_FRAMES, fold: foldCompletion }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs, clock: deps.clock });
   });
 
   return app;

@@ -31,7 +31,7 @@ export function messagesRoutes(deps: AppDeps): Hono<AppEnv> {
 
     const translator = new MessageEvents(meta);
     const turn = await startSlottedTurn(c, deps, prepared, target);
-    return answerTurn(c, turn, { translator, wire: MESSAGES_FRAMES, fold: foldMessage }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs });
+    return answerTurn(c, turn, { translator, wire: MESSAGES_FRAMES, fold: foldMessage }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs, clock: deps.clock });
   });
 
   // Claude Code sizes its context with this; an estimate, no turn and no slot.

@@ -42,7 +42,7 @@ export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
     const translator = beforeEnd(new ResponseEvents(meta, messageItemId()), remember);
 
     const turn = await startSlottedTurn(c, deps, prepared, target);
-    return answerTurn(c, turn, { translator, wire: NAMED_FRAMES, fold: foldResponse }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs });
+    return answerTurn(c, turn, { translator, wire: NAMED_FRAMES, fold: foldResponse }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs, clock: deps.clock });
   });
 
   return app;
