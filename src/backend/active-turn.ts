@@ -14,21 +14,26 @@ export interface StartedThread {
   readonly threadId: string;
 }
 
-export interface ActiveTurnOptions {
+/** What every turn on the child shares. */
+export interface TurnServices {
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Wraps a call Codex answers locally: no answer means a hung child, which is replaced. */
+  readonly local: <T>(pending: Promise<T>) => Promise<T>;
+  readonly rpcTimeoutMs: number;
+  /** The last rate-limit snapshot Codex pushed, for the 429 of a rate-limited turn. */
+  readonly rateLimits: () => RateLimitSnapshot | undefined;
+  /** A turn failed as unauthorized after Codex's own refresh attempts. */
+  readonly onUnauthorized: () => void;
+}
+
+export interface ActiveTurnOptions extends TurnServices {
   readonly thread: StartedThread;
   /** Decides whether the thread stays warm for the conversation's next turn (continuity.ts). */
   readonly keeper: ThreadKeeper<StartedThread>;
   readonly config: TurnConfig;
   /** The first segment's owner of a pause. */
   readonly onPause: (turn: PausedTurn) => void;
-  readonly logger: Logger;
-  readonly now: () => number;
-  /** Wraps a call Codex answers locally: no answer means a hung child, which is replaced. */
-  readonly local: <T>(pending: Promise<T>) => Promise<T>;
-  readonly rpcTimeoutMs: number;
-  readonly rateLimits: () => RateLimitSnapshot | undefined;
-  /** A segment failed as unauthorized after Codex's own refresh attempts. */
-  readonly onUnauthorized: () => void;
   /** Called once when the turn is let go, before the keeper may hand its thread to another turn. */
   readonly forget: () => void;
 }

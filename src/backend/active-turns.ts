@@ -1,7 +1,6 @@
-import type { Logger } from "../core/logger.ts";
 import { unlessAborted } from "../core/unless-aborted.ts";
-import { ActiveTurn, type StartedThread } from "./active-turn.ts";
-import { turnStartResult, type RateLimitSnapshot } from "./app-server-protocol.ts";
+import { ActiveTurn, type StartedThread, type TurnServices } from "./active-turn.ts";
+import { turnStartResult } from "./app-server-protocol.ts";
 import type { DynamicToolCall, TurnMessage } from "./codex-messages.ts";
 import type { ThreadKeeper } from "./continuity.ts";
 import { turnItems } from "./history-items.ts";
@@ -9,27 +8,15 @@ import { parseResult } from "./rpc-call.ts";
 import type { DynamicToolAnswer } from "./tool-call-gate.ts";
 import type { ChatEvent, ChatTurnRequest } from "./types.ts";
 
-export interface ActiveTurnsOptions {
-  readonly logger: Logger;
-  readonly now: () => number;
-  /** Wraps a call Codex answers locally: no answer means a hung child, which is replaced. */
-  readonly local: <T>(pending: Promise<T>) => Promise<T>;
-  readonly rpcTimeoutMs: number;
-  /** The last rate-limit snapshot Codex pushed, for the 429 of a rate-limited turn. */
-  readonly rateLimits: () => RateLimitSnapshot | undefined;
-  /** A turn failed as unauthorized after Codex's own refresh attempts. */
-  readonly onUnauthorized: () => void;
-}
-
 /**
  * The turns running on the app-server child, by thread: each is started on its thread, and
  * the notifications and tool calls Codex sends for a thread go to its turn (active-turn.ts).
  */
 export class ActiveTurns {
-  readonly #o: ActiveTurnsOptions;
+  readonly #o: TurnServices;
   readonly #turns = new Map<string, ActiveTurn>();
 
-  constructor(options: ActiveTurnsOptions) {
+  constructor(options: TurnServices) {
     this.#o = options;
   }
 
