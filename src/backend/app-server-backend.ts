@@ -81,6 +81,7 @@ export class AppServerBackend implements Backend {
       cwd: options.workDir,
       logger: options.logger,
       clientVersion: options.clientVersion,
+      now: () => this.#now(),
       handlers: {
         onNotification: (method, params) => this.#onNotification(method, params),
         onRequest: (method, params) => this.#onRequest(parseCodexRequest(method, params)),
