@@ -5,7 +5,8 @@ import { BackendError } from "./backend-error.ts";
 import type { ThreadKeeper } from "./continuity.ts";
 import type { JsonRpcClient } from "./jsonrpc-client.ts";
 import { ToolCallGate, type DynamicToolAnswer } from "./tool-call-gate.ts";
-import { initialTurnState, pausedOn, reduceTurn, resumable, threadTotal, type TurnConfig, type TurnEffect, type TurnInput } from "./turn-state.ts";
+import { reduceTurn } from "./turn-reducer.ts";
+import { initialTurnState, pausedOn, resumable, threadTotal, type TurnConfig, type TurnEffect, type TurnInput } from "./turn-state.ts";
 import type { ChatEvent, PausedTurn, ToolCall, ToolResult } from "./types.ts";
 
 /** An ephemeral thread with the connection it lives on, so it is never used on another child's connection. */

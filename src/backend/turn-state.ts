@@ -1,16 +1,13 @@
 import type { RateLimitSnapshot, TurnError } from "./app-server-protocol.ts";
-import { BackendError } from "./backend-error.ts";
 import type { TurnMessage } from "./codex-messages.ts";
-import { CRASHED_MESSAGE } from "./rpc-call.ts";
 import { addUsage } from "./token-usage.ts";
-import { streamNotification } from "./turn-notifications.ts";
 import type { ChatEvent, TokenUsage, ToolCall } from "./types.ts";
 
 /**
- * One turn's state as a pure reducer: `reduceTurn(state, input, context)` returns the next
- * state and the effects its owner (active-turn.ts) carries out. Two machines run side by
- * side: the turn in Codex (started, interrupted at most once, ended) and its consumption by
- * requests, one segment per request (a pause on client tool calls ends a segment).
+ * One turn's state, its inputs and the effects of its pure reducer (turn-reducer.ts). Two
+ * machines run side by side: the turn in Codex (started, interrupted at most once, ended)
+ * and its consumption by requests, one segment per request (a pause on client tool calls
+ * ends a segment).
  */
 
 /** The turn in Codex, as far as the adapter knows. */
@@ -96,56 +93,6 @@ export const initialTurnState: TurnState = {
   stepCalls: [],
 };
 
-export function reduceTurn(state: TurnState, input: TurnInput, context: TurnContext): TurnStep {
-  const { codex, consumer } = state;
-  switch (input.kind) {
-    case "notification":
-      if (consumer.phase === "streaming") return streamNotification(state, consumer.segment, input.notification, context);
-      // Nobody consumes a paused turn; only its end matters (it can no longer be resumed).
-      return consumer.phase === "paused" && input.notification.method === "turn/completed" ? still({ ...state, codex: { phase: "ended" } }) : still(state);
-    case "malformed":
-      if (consumer.phase === "streaming") {
-        const error = new BackendError("upstream", "Codex sent a message this adapter does not understand");
-        return { state: finish(state), effects: [{ type: "warn", problem: `unexpected ${input.method} payload` }, { type: "fail", error }] };
-      }
-      return consumer.phase === "paused" && input.method === "turn/completed" ? still({ ...state, codex: { phase: "ended" } }) : still(state);
-    case "startSent":
-      return codex.phase === "unstarted" ? still({ ...state, codex: { phase: "starting" } }) : still(state);
-    case "started":
-    case "startFailed": {
-      if (codex.phase !== "starting") return still(state);
-      const started: CodexTurn = input.kind === "started" ? { phase: "running", turnId: input.turnId } : { phase: "ended" };
-      const next = { ...state, codex: started };
-      // Let go while turn/start was unanswered: the clean-up waited for the turn's id.
-      return consumer.phase === "released" && !consumer.kept ? cleanUp(next) : still(next);
-    }
-    case "aborted": {
-      if (consumer.phase === "released" || consumer.phase === "paused" || consumer.segment !== input.segment) return still(state); // the turn has a new owner
-      const interrupted = interrupt(state);
-      if (consumer.phase === "finished") return interrupted;
-      return { state: finish(interrupted.state), effects: [...interrupted.effects, { type: "fail", error: input.reason }] };
-    }
-    case "resumed":
-      if (consumer.phase !== "paused" || codex.phase === "ended") return still(state);
-      return still({ ...state, consumer: { phase: "streaming", segment: consumer.segment + 1 } });
-    case "childExited": {
-      const ended = { ...state, codex: { phase: "ended" } as const };
-      const effects: TurnEffect[] = [{ type: "closeGate" }];
-      if (consumer.phase !== "streaming") return { state: ended, effects };
-      return { state: finish(ended), effects: [...effects, { type: "fail", error: new BackendError("crashed", CRASHED_MESSAGE) }] };
-    }
-    case "released": {
-      if (consumer.phase === "released") return still(state);
-      const released = { ...state, consumer: { phase: "released", kept: input.kept } as const };
-      const effects: TurnEffect[] = [{ type: "closeGate" }];
-      if (input.kept) return { state: released, effects };
-      if (codex.phase === "starting") return { state: released, effects }; // cleaned up once turn/start answers
-      const cleaned = cleanUp(released);
-      return { state: cleaned.state, effects: [...effects, ...cleaned.effects] };
-    }
-  }
-}
-
 /** A paused turn whose tool results can still be sent to Codex. */
 export function resumable(state: TurnState): boolean {
   return state.consumer.phase === "paused" && state.codex.phase !== "ended";
@@ -169,17 +116,4 @@ export function still(state: TurnState): TurnStep {
 export function finish(state: TurnState): TurnState {
   const { consumer } = state;
   return consumer.phase === "streaming" ? { ...state, consumer: { phase: "finished", segment: consumer.segment } } : state;
-}
-
-/** Stops the turn in Codex unless Codex already ended it (or was already asked to). */
-function interrupt(state: TurnState): TurnStep {
-  const { codex } = state;
-  if (codex.phase !== "running") return still(state);
-  return { state: { ...state, codex: { phase: "interrupting", turnId: codex.turnId } }, effects: [{ type: "interrupt", turnId: codex.turnId }] };
-}
-
-/** A turn let go without being kept: stopped if still running, and its thread unsubscribed. */
-function cleanUp(state: TurnState): TurnStep {
-  const interrupted = interrupt(state);
-  return { state: interrupted.state, effects: [...interrupted.effects, { type: "unsubscribe" }] };
 }

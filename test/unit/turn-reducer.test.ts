@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { BackendError } from "../../src/backend/backend-error.ts";
 import { parseCodexNotification, type TurnMessage } from "../../src/backend/codex-messages.ts";
-import { initialTurnState, reduceTurn, resumable, type TurnConfig, type TurnEffect, type TurnInput, type TurnState } from "../../src/backend/turn-state.ts";
+import { reduceTurn } from "../../src/backend/turn-reducer.ts";
+import { initialTurnState, resumable, type TurnConfig, type TurnEffect, type TurnInput, type TurnState } from "../../src/backend/turn-state.ts";
 import type { TokenUsage } from "../../src/backend/types.ts";
 
 /** The pure turn reducer, table-style: state x input -> next state and the effects its owner carries out. */
