@@ -48,7 +48,7 @@ interface Segment {
 
 /**
  * The one owner of a turn, across the requests that consume it: feeds every input through
- * the pure reducer (turn-state.ts) and carries out the effects it returns.
+ * the pure reducer (turn-reducer.ts) and carries out the effects it returns.
  */
 export class ActiveTurn {
   readonly #o: ActiveTurnOptions;
@@ -61,10 +61,7 @@ export class ActiveTurn {
     this.#segment = { number: 0, events: new AsyncQueue(), onPause: options.onPause };
   }
 
-  get threadId(): string {
-    return this.#o.thread.threadId;
-  }
-
+  /** Feeds one input (a Codex notification, the turn's start, the child's exit) through the reducer. */
   apply(input: TurnInput): void {
     const { state, effects } = reduceTurn(this.#state, input, { config: this.#o.config, rateLimits: this.#o.rateLimits(), nowMs: this.#o.now() });
     this.#state = state;
