@@ -61,14 +61,11 @@ export type CodexNotification =
 
 export function parseCodexNotification(method: string, params: unknown): CodexNotification {
   if (isTurnMethod(method)) {
-    // The thread is read leniently first: a payload that breaks the schema still fails its own turn.
-    const thread = threadScoped.safeParse(params);
-    if (!thread.success) return { scope: "ignored" };
     const parsed = turnNotification.safeParse({ method, params });
-    const message: TurnMessage = parsed.success
-      ? { kind: "notification", notification: parsed.data }
-      : { kind: "malformed", method };
-    return { scope: "turn", threadId: thread.data.threadId, message };
+    if (parsed.success) return { scope: "turn", threadId: parsed.data.params.threadId, message: { kind: "notification", notification: parsed.data } };
+    // Off the schema, the thread is read on its own: such a payload still fails its own turn.
+    const thread = threadScoped.safeParse(params);
+    return thread.success ? { scope: "turn", threadId: thread.data.threadId, message: { kind: "malformed", method } } : { scope: "ignored" };
   }
   const account = accountNotification.safeParse({ method, params });
   return account.success ? { scope: "account", notification: account.data } : { scope: "ignored" };
