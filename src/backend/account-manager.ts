@@ -1,10 +1,6 @@
 import type { Logger } from "../core/logger.ts";
-import {
-  accountReadResult,
-  accountUpdated,
-  authStatusResult,
-  loginCompleted,
-} from "./app-server-protocol.ts";
+import { accountReadResult, authStatusResult, type AccountUpdated } from "./app-server-protocol.ts";
+import { dispatchAccountNotification, type AccountNotification, type AccountNotificationHandlers } from "./codex-messages.ts";
 import { describeView, viewFromAccountRead, viewFromAuthStatus, type CodexAccountView } from "./account-status.ts";
 import { authFileFingerprint } from "./auth-file.ts";
 import { RpcError, RpcTimeoutError, type JsonRpcClient } from "./jsonrpc-client.ts";
@@ -90,25 +86,23 @@ export class AccountManager {
     this.#o.logger.warn("codex login rejected upstream", { problem: "sign in again" });
   }
 
-  /** Handles account notifications; returns false for any other method. */
-  onNotification(method: string, params: unknown): boolean {
-    if (method === "account/login/completed") {
-      const parsed = loginCompleted.safeParse(params);
-      if (parsed.success) this.#logins.loginCompleted(parsed.data);
-      return true;
-    }
-    if (method === "account/updated") {
-      const parsed = accountUpdated.safeParse(params);
-      if (parsed.success) {
-        // Codex changed its own login (sign-in, sign-out, refresh): what it holds is what is on disk now.
-        this.#planType = parsed.data.planType;
-        this.#loaded = this.#fingerprint();
-        if (parsed.data.authMode !== null) this.#rejected = undefined;
-        this.#emit();
-      }
-      return true;
-    }
-    return false;
+  /** One of Codex's account notifications, parsed (codex-messages.ts). */
+  onNotification(notification: AccountNotification): void {
+    dispatchAccountNotification(this.#notificationHandlers, notification);
+  }
+
+  readonly #notificationHandlers: AccountNotificationHandlers = {
+    "account/login/completed": (done) => this.#logins.loginCompleted(done),
+    "account/updated": (update) => this.#accountUpdated(update),
+    "account/rateLimits/updated": (update) => this.#o.rateLimits.onPushed(update),
+  };
+
+  /** Codex changed its own login (sign-in, sign-out, refresh): what it holds is what is on disk now. */
+  #accountUpdated(update: AccountUpdated): void {
+    this.#planType = update.planType;
+    this.#loaded = this.#fingerprint();
+    if (update.authMode !== null) this.#rejected = undefined;
+    this.#emit();
   }
 
   loginState(): LoginState {

@@ -1,10 +1,12 @@
 import type { Logger } from "../core/logger.ts";
 import { unlessAborted } from "../core/unless-aborted.ts";
 import { AccountManager } from "./account-manager.ts";
-import { ActiveTurns, type StartedThread } from "./active-turns.ts";
+import type { StartedThread } from "./active-turn.ts";
+import { ActiveTurns } from "./active-turns.ts";
 import { AppServerSupervisor } from "./app-server-supervisor.ts";
 import { threadLoadedList, threadStartResult } from "./app-server-protocol.ts";
 import { readBinaryVersion } from "./codex-binary.ts";
+import { parseCodexNotification, parseCodexRequest, type CodexRequest } from "./codex-messages.ts";
 import { Continuity } from "./continuity.ts";
 import { RpcTimeoutError, type JsonRpcClient, type WireObserver } from "./jsonrpc-client.ts";
 import { fetchModelList } from "./model-list.ts";
@@ -79,11 +81,10 @@ export class AppServerBackend implements Backend {
       cwd: options.workDir,
       logger: options.logger,
       clientVersion: options.clientVersion,
+      now: () => this.#now(),
       handlers: {
         onNotification: (method, params) => this.#onNotification(method, params),
-        // Client tool calls are returned to the client; every other request (approvals, ...) is refused.
-        onRequest: (method, params) =>
-          method === "item/tool/call" ? this.#turns.onToolCall(params) : Promise.reject(new Error(`${method} is not supported by this adapter`)),
+        onRequest: (method, params) => this.#onRequest(parseCodexRequest(method, params)),
         ...(options.onWire ? { onWire: options.onWire } : {}),
       },
       onChildExit: () => {
@@ -241,10 +242,23 @@ export class AppServerBackend implements Backend {
     return { client, threadId: started.thread.id };
   }
 
+  /** Each Codex notification is parsed once here, then goes to its thread's turn or to its account handler. */
   #onNotification(method: string, params: unknown): void {
-    if (this.#account.onNotification(method, params)) return;
-    if (method === "account/rateLimits/updated") this.#rateLimits.onPushed(params);
-    else this.#turns.onNotification(method, params);
+    const notification = parseCodexNotification(method, params);
+    if (notification.scope === "turn") this.#turns.onTurnMessage(notification.threadId, notification.message);
+    else if (notification.scope === "account") this.#account.onNotification(notification.notification);
+  }
+
+  /** Client tool calls are returned to the client; every other request (approvals, ...) is refused. */
+  #onRequest(request: CodexRequest): Promise<unknown> {
+    switch (request.kind) {
+      case "toolCall":
+        return this.#turns.onToolCall(request.params);
+      case "malformedToolCall":
+        return Promise.reject(new Error("item/tool/call for no waiting turn"));
+      case "unsupported":
+        return Promise.reject(new Error(`${request.method} is not supported by this adapter`));
+    }
   }
 
   #now(): number {

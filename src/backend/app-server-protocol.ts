@@ -50,6 +50,7 @@ const rateLimitSnapshot = z.object({
   planType: z.string().nullable().optional(),
 });
 export const rateLimitsUpdated = z.object({ rateLimits: rateLimitSnapshot });
+export type RateLimitsUpdated = z.infer<typeof rateLimitsUpdated>;
 export const rateLimitsReadResult = z.object({ rateLimits: rateLimitSnapshot });
 export type RateLimitSnapshot = z.infer<typeof rateLimitSnapshot>;
 
@@ -71,8 +72,10 @@ export const loginCompleted = z.object({
   success: z.boolean(),
   error: z.string().nullable(),
 });
+export type LoginCompleted = z.infer<typeof loginCompleted>;
 
 export const accountUpdated = z.object({ authMode: z.string().nullable(), planType: z.string().nullable() });
+export type AccountUpdated = z.infer<typeof accountUpdated>;
 
 export const cancelLoginResult = z.object({ status: z.string() });
 export const logoutResult = z.object({});

@@ -18,6 +18,8 @@ export interface SupervisorOptions {
   readonly clientVersion: string;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
   readonly handshakeTimeoutMs?: number;
+  /** Reads the time (how long a child lived, request deadlines); Date.now by default. */
+  readonly now?: () => number;
 }
 
 interface ReadyWaiter {
@@ -119,7 +121,8 @@ export class AppServerSupervisor {
   #spawn(): void {
     this.#state = "starting";
     this.#problem = undefined;
-    const startedAt = Date.now();
+    const now = this.#o.now ?? Date.now;
+    const startedAt = now();
     const child = spawn(this.#o.bin, ["app-server", ...this.#o.args], {
       cwd: this.#o.cwd,
       env: this.#o.env,
@@ -128,17 +131,22 @@ export class AppServerSupervisor {
     this.#child = child;
     // Drained, never logged: Codex's diagnostics may quote the conversation.
     child.stderr.resume();
-    const client = new JsonRpcClient(child.stdout, child.stdin, {
-      ...this.#o.handlers,
-      onProtocolError: (problem) => this.#o.logger.warn("codex protocol error", { problem }),
-    });
+    const client = new JsonRpcClient(
+      child.stdout,
+      child.stdin,
+      {
+        ...this.#o.handlers,
+        onProtocolError: (problem) => this.#o.logger.warn("codex protocol error", { problem }),
+      },
+      now,
+    );
     this.#client = client;
     const gone = (code: number | null, signal: NodeJS.Signals | null) => {
       client.close();
       if (this.#child === child) this.#child = undefined;
       this.#o.onChildExit();
       if (this.#state === "stopped") return;
-      const lived = Date.now() - startedAt;
+      const lived = now() - startedAt;
       this.#o.logger.warn("codex app-server exited", { code, signal, livedMs: lived, pid: child.pid });
       this.#problem ??= `Codex exited (${signal ?? `code ${code}`}) and is restarting`;
       if (lived > STABLE_AFTER_MS) this.#failures = 0;

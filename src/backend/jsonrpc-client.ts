@@ -67,12 +67,15 @@ export class JsonRpcClient {
   readonly #output: Writable;
   readonly #handlers: RpcHandlers;
   readonly #pending = new Map<number, Pending>();
+  /** Reads the time for request deadlines. */
+  readonly #now: () => number;
   #nextId = 1;
   #closed: Error | undefined;
 
-  constructor(input: Readable, output: Writable, handlers: RpcHandlers) {
+  constructor(input: Readable, output: Writable, handlers: RpcHandlers, now: () => number = Date.now) {
     this.#output = output;
     this.#handlers = handlers;
+    this.#now = now;
     const lines = readline.createInterface({ input, crlfDelay: Infinity });
     lines.on("line", (line) => this.#receive(line));
     lines.on("close", () => this.close(new RpcClosedError()));
@@ -85,13 +88,13 @@ export class JsonRpcClient {
 
   /** Sends a request; one Codex refused as overloaded is sent again after a short wait, within `timeoutMs`. */
   async request<T = unknown>(method: string, params: unknown, timeoutMs?: number): Promise<T> {
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const deadline = timeoutMs === undefined ? undefined : this.#now() + timeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#requestOnce<T>(method, params, deadline === undefined ? undefined : Math.max(1, deadline - Date.now()));
+        return await this.#requestOnce<T>(method, params, deadline === undefined ? undefined : Math.max(1, deadline - this.#now()));
       } catch (err) {
         const wait = OVERLOAD_RETRY_MS[attempt];
-        const retry = err instanceof RpcError && err.code === RPC_OVERLOADED && wait !== undefined && (deadline === undefined || Date.now() + wait < deadline);
+        const retry = err instanceof RpcError && err.code === RPC_OVERLOADED && wait !== undefined && (deadline === undefined || this.#now() + wait < deadline);
         if (!retry) throw err;
         await new Promise((resolve) => setTimeout(resolve, wait));
       }

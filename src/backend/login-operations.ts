@@ -1,6 +1,6 @@
 import { isLoopbackHost } from "../core/loopback.ts";
 import type { AccountManagerOptions } from "./account-manager.ts";
-import { cancelLoginResult, deviceCodeLoginStartResult, logoutResult } from "./app-server-protocol.ts";
+import { cancelLoginResult, deviceCodeLoginStartResult, logoutResult, type LoginCompleted } from "./app-server-protocol.ts";
 import { BackendError } from "./backend-error.ts";
 import { parseResult, rpc } from "./rpc-call.ts";
 import type { LoginState } from "./types.ts";
@@ -91,7 +91,7 @@ export class LoginOperations {
   }
 
   /** Codex's `account/login/completed`: only the pending sign-in's own completion counts. */
-  loginCompleted(done: { loginId: string | null; success: boolean; error: string | null }): void {
+  loginCompleted(done: LoginCompleted): void {
     const login = this.#login;
     if (login.status !== "pending" || (done.loginId !== null && done.loginId !== login.loginId)) return;
     if (done.success) {

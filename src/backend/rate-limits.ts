@@ -1,4 +1,4 @@
-import { rateLimitsReadResult, rateLimitsUpdated, type RateLimitSnapshot } from "./app-server-protocol.ts";
+import { rateLimitsReadResult, type RateLimitSnapshot, type RateLimitsUpdated } from "./app-server-protocol.ts";
 import type { JsonRpcClient } from "./jsonrpc-client.ts";
 import { parseResult } from "./rpc-call.ts";
 import type { RateLimitWindowInfo, UsageLimits } from "./types.ts";
@@ -15,10 +15,9 @@ export class RateLimitTracker {
     return this.#snapshot;
   }
 
-  /** An `account/rateLimits/updated` push; one that does not parse changes nothing. */
-  onPushed(params: unknown): void {
-    const parsed = rateLimitsUpdated.safeParse(params);
-    if (parsed.success) this.#snapshot = mergeSparse(this.#snapshot, parsed.data.rateLimits);
+  /** An `account/rateLimits/updated` push (one that does not parse never reaches here). */
+  onPushed(update: RateLimitsUpdated): void {
+    this.#snapshot = mergeSparse(this.#snapshot, update.rateLimits);
   }
 
   /** Reads the figures from Codex (`account/rateLimits/read`); offline or slow, the last known ones. */

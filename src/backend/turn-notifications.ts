@@ -1,90 +1,75 @@
 import { BackendError } from "./backend-error.ts";
-import {
-  agentMessageDelta,
-  errorNotification,
-  itemStarted,
-  rawResponseCompleted,
-  rawResponseItemCompleted,
-  reasoningDelta,
-  tokenUsageUpdated,
-  turnCompleted,
-  type RateLimitSnapshot,
-} from "./app-server-protocol.ts";
+import type { TurnNotification } from "./codex-messages.ts";
 import { mapTurnError, upstreamHttpStatus } from "./codex-error-map.ts";
-import { subtractUsage } from "./token-usage.ts";
-import type { TurnSink } from "./turn-sink.ts";
+import { addUsage, subtractUsage } from "./token-usage.ts";
+import { finish, still, type TurnContext, type TurnEffect, type TurnState, type TurnStep } from "./turn-state.ts";
 
-/**
- * Applies one turn-scoped notification to its turn. Returns an error when the turn must end
- * now (the caller interrupts it in Codex); throws when the payload does not match the pinned protocol.
- */
-export function applyTurnNotification(
-  sink: TurnSink,
-  method: string,
-  params: unknown,
-  rateLimits: RateLimitSnapshot | undefined,
-  nowMs: number,
-): BackendError | undefined {
-  switch (method) {
+/** The reaction of a turn streaming `segment` to one of its notifications (pure; part of reduceTurn). */
+export function streamNotification(state: TurnState, segment: number, notification: TurnNotification, context: TurnContext): TurnStep {
+  const { config } = context;
+  switch (notification.method) {
     case "item/agentMessage/delta":
-      sink.events.push({ type: "text", delta: agentMessageDelta.parse(params).delta });
-      sink.answerStarted = true;
-      return undefined;
+      return { state: { ...state, answerStarted: true }, effects: [{ type: "emit", event: { type: "text", delta: notification.params.delta } }] };
     case "item/reasoning/textDelta":
     case "item/reasoning/summaryTextDelta":
-      sink.events.push({ type: "reasoning", delta: reasoningDelta.parse(params).delta });
-      sink.answerStarted = true;
-      return undefined;
-    case "thread/tokenUsage/updated": {
-      const t = tokenUsageUpdated.parse(params).tokenUsage.total;
+      return { state: { ...state, answerStarted: true }, effects: [{ type: "emit", event: { type: "reasoning", delta: notification.params.delta } }] };
+    case "thread/tokenUsage/updated":
       // A turn with client tools spans requests: its usage is counted per upstream response instead.
-      if (sink.toolNames.size) return undefined;
-      sink.usage = subtractUsage(t, sink.usedBefore); // the thread's running total, less its earlier turns
-      return undefined;
-    }
+      if (config.toolNames.size) return still(state);
+      // The thread's running total, less its earlier turns.
+      return still({ ...state, usage: subtractUsage(notification.params.tokenUsage.total, config.usedBefore) });
     case "rawResponseItem/completed": {
-      const { item } = rawResponseItemCompleted.parse(params);
-      if ("call_id" in item && sink.toolNames.has(item.name) && !sink.replayedCallIds.has(item.call_id)) {
-        sink.stepCalls.push({ callId: item.call_id, name: item.name, arguments: item.arguments });
-      }
-      return undefined;
+      const { item } = notification.params;
+      if (!("call_id" in item) || !config.toolNames.has(item.name) || config.replayedCallIds.has(item.call_id)) return still(state);
+      return still({ ...state, stepCalls: [...state.stepCalls, { callId: item.call_id, name: item.name, arguments: item.arguments }] });
     }
     case "rawResponse/completed": {
-      const { usage } = rawResponseCompleted.parse(params);
-      if (!sink.toolNames.size) return undefined;
-      if (usage) sink.addUsage(usage);
+      if (!config.toolNames.size) return still(state);
+      const { usage } = notification.params;
+      const counted = usage ? { ...state, usage: addUsage(state.usage, usage) } : state;
       // Every call of this step is known now; Codex waits for their results before asking the model again.
-      if (sink.stepCalls.length) sink.pause();
-      return undefined;
+      return counted.stepCalls.length ? pause(counted, segment) : still(counted);
     }
     case "item/started":
       // Codex compacts (summarises) a conversation that does not fit the model's window before
       // answering; the client owns its conversation, so it gets the overflow and compacts it itself.
-      if (itemStarted.parse(params).item.type !== "contextCompaction") return undefined;
-      return new BackendError("context_too_long", "Codex would have to summarise it to fit (the adapter never answers from a summary): shorten or compact it.");
+      if (notification.params.item.type !== "contextCompaction") return still(state);
+      return failed(state, new BackendError("context_too_long", "Codex would have to summarise it to fit (the adapter never answers from a summary): shorten or compact it."));
     case "error": {
-      const p = errorNotification.parse(params);
-      if (!p.willRetry) {
-        sink.lastError = p.error; // turn/completed with status failed follows
-        return undefined;
-      }
+      const { error, willRetry } = notification.params;
+      if (!willRetry) return still({ ...state, lastError: error }); // turn/completed with status failed follows
       // Codex retries upstream 429s itself for minutes; the client is better served by a prompt 429.
-      if (upstreamHttpStatus(p.error.codexErrorInfo) === 429) return mapTurnError(p.error, rateLimits, nowMs);
+      if (upstreamHttpStatus(error.codexErrorInfo) === 429) return failed(state, mapTurnError(error, context.rateLimits, context.nowMs));
       // A retry starts the answer again from scratch: after part of it went out, the client would get it twice.
-      if (sink.answerStarted) {
-        return new BackendError("upstream", `the answer broke off midway (${p.error.additionalDetails ?? p.error.message}); retry the request`);
+      if (state.answerStarted) {
+        return failed(state, new BackendError("upstream", `the answer broke off midway (${error.additionalDetails ?? error.message}); retry the request`));
       }
-      return undefined;
+      return still(state);
     }
     case "turn/completed": {
-      const { turn } = turnCompleted.parse(params);
-      sink.codexEnded = true;
-      if (turn.status === "completed") sink.complete();
-      else if (turn.status === "interrupted") sink.fail(new BackendError("interrupted", "the turn was interrupted"));
-      else sink.fail(mapTurnError(turn.error ?? sink.lastError ?? { message: "Codex reported a failed turn" }, rateLimits, nowMs));
-      return undefined;
+      const { turn } = notification.params;
+      const ended: TurnState = finish({ ...state, codex: { phase: "ended" } });
+      if (turn.status === "completed") return { state: ended, effects: [...usageEvent(state), { type: "emit", event: { type: "done" } }, { type: "end" }] };
+      if (turn.status === "interrupted") return failed(ended, new BackendError("interrupted", "the turn was interrupted"));
+      return failed(ended, mapTurnError(turn.error ?? state.lastError ?? { message: "Codex reported a failed turn" }, context.rateLimits, context.nowMs));
     }
-    default:
-      return undefined;
   }
+}
+
+/** Ends the segment on the step's tool calls; the turn stays open in Codex. */
+function pause(state: TurnState, segment: number): TurnStep {
+  const calls = state.stepCalls;
+  return {
+    state: { ...state, stepCalls: [], usage: undefined, consumer: { phase: "paused", segment } },
+    effects: [...usageEvent(state), { type: "pause", calls }, { type: "emit", event: { type: "tool_calls", calls } }, { type: "end" }],
+  };
+}
+
+/** The segment fails now; the request's own clean-up then interrupts the turn in Codex. */
+function failed(state: TurnState, error: BackendError): TurnStep {
+  return { state: finish(state), effects: [{ type: "fail", error }] };
+}
+
+function usageEvent(state: TurnState): TurnEffect[] {
+  return state.usage ? [{ type: "emit", event: { type: "usage", usage: state.usage } }] : [];
 }

@@ -5,6 +5,7 @@
  *   slow-turn-start  answers turn/start after 400 ms
  *   early-429        reports a retried upstream 429 before answering turn/start
  *   slow-thread      answers thread/start after 800 ms
+ *   bad-delta        streams a text delta whose payload breaks the pinned schema
  */
 import { appendFileSync } from "node:fs";
 import readline from "node:readline";
@@ -42,6 +43,7 @@ async function answer(m: Incoming): Promise<void> {
       if (mode === "slow-turn-start" || mode === "early-429") await sleep(400);
       send({ id: m.id, result: { turn: { id: turnId } } });
       if (mode === "early-429") return; // Codex would go on retrying upstream
+      if (mode === "bad-delta") return send({ method: "item/agentMessage/delta", params: { threadId, turnId, delta: 5 } });
       send({ method: "item/agentMessage/delta", params: { threadId, turnId, itemId: "i", delta: "hi" } });
       return send({ method: "turn/completed", params: { threadId, turn: { id: turnId, status: "completed", error: null } } });
     }

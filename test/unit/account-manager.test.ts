@@ -7,6 +7,7 @@ import { PassThrough } from "node:stream";
 import { after, test } from "node:test";
 import { AccountManager } from "../../src/backend/account-manager.ts";
 import { BackendError } from "../../src/backend/backend-error.ts";
+import { parseCodexNotification } from "../../src/backend/codex-messages.ts";
 import { RateLimitTracker } from "../../src/backend/rate-limits.ts";
 import { JsonRpcClient } from "../../src/backend/jsonrpc-client.ts";
 import { createLogger } from "../../src/core/logger.ts";
@@ -26,7 +27,10 @@ function harness(answers: Record<string, (params: unknown) => Answer>) {
   const calls: { method: string; params: unknown }[] = [];
   const logs: string[] = [];
   const client = new JsonRpcClient(fromCodex, toCodex, {
-    onNotification: (method, params) => void manager.onNotification(method, params),
+    onNotification: (method, params) => {
+      const notification = parseCodexNotification(method, params);
+      if (notification.scope === "account") manager.onNotification(notification.notification);
+    },
     onRequest: () => Promise.reject(new Error("unexpected")),
     onProtocolError: () => undefined,
   });

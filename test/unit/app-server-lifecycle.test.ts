@@ -7,13 +7,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { AppServerBackend } from "../../src/backend/app-server-backend.ts";
 import { BackendError } from "../../src/backend/backend-error.ts";
-import { silentLogger } from "../../src/core/logger.ts";
+import { createLogger, silentLogger } from "../../src/core/logger.ts";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** An AppServerBackend whose "Codex" is the scripted fake; returns it with the fake's call log. */
-async function withFake(mode: string, run: (backend: AppServerBackend, calls: () => string[]) => Promise<void>): Promise<void> {
+/** An AppServerBackend whose "Codex" is the scripted fake; returns it with the fake's call log and the warnings logged. */
+async function withFake(mode: string, run: (backend: AppServerBackend, calls: () => string[], warnings: () => unknown[]) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "ccp-fake-"));
   dirs.push(dir);
   const bin = path.join(dir, "codex");
@@ -22,19 +22,24 @@ async function withFake(mode: string, run: (backend: AppServerBackend, calls: ()
   chmodSync(bin, 0o755);
   const log = path.join(dir, "calls.log");
   writeFileSync(log, "");
+  const warnings: unknown[] = [];
   const backend = new AppServerBackend({
     bin,
     codexArgs: [],
     env: { PATH: process.env.PATH ?? "", FAKE_MODE: mode, FAKE_LOG: log },
     workDir: dir,
-    logger: silentLogger,
+    logger: createLogger("warn", (line) => warnings.push(JSON.parse(line))),
     clientVersion: "test",
     spareThreads: 0,
     loginCommand: "npm run login",
   });
   await backend.start();
   try {
-    await run(backend, () => readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => l.split(" ")[1] ?? ""));
+    await run(
+      backend,
+      () => readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => l.split(" ")[1] ?? ""),
+      () => warnings,
+    );
   } finally {
     await backend.stop();
   }
@@ -85,6 +90,21 @@ test("an upstream 429 reported before turn/start answers fails the request and i
     assert.equal(error.kind, "rate_limited");
     await sleep(300);
     assert.ok(calls().includes("turn/interrupt"), `calls: ${calls().join(", ")}`);
+  });
+});
+
+test("a notification off the pinned schema fails its turn, is logged once and the turn is interrupted", async () => {
+  await withFake("bad-delta", async (backend, calls, warnings) => {
+    const error = await drain(backend.chat(turn(new AbortController().signal)));
+    assert.ok(error instanceof BackendError);
+    assert.equal(error.kind, "upstream");
+    assert.equal(error.message, "Codex sent a message this adapter does not understand");
+    assert.deepEqual(
+      warnings().map((w) => ({ ...(w as object), time: undefined })),
+      [{ time: undefined, level: "warn", msg: "codex protocol error", problem: "unexpected item/agentMessage/delta payload" }],
+    );
+    while (!calls().includes("thread/unsubscribe")) await sleep(20);
+    assert.deepEqual(calls().filter((c) => c.startsWith("turn/") || c === "thread/unsubscribe"), ["turn/start", "turn/interrupt", "thread/unsubscribe"]);
   });
 });
 

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { JsonRpcClient, RpcClosedError, RpcError, RpcTimeoutError, type RpcHandlers } from "../../src/backend/jsonrpc-client.ts";
 
 /** The client on one side of two in-memory pipes; the test plays the peer (Codex). */
-function harness(overrides: Partial<RpcHandlers> = {}) {
+function harness(overrides: Partial<RpcHandlers> = {}, now?: () => number) {
   const toClient = new PassThrough();
   const fromClient = new PassThrough();
   const notifications: { method: string; params: unknown }[] = [];
@@ -15,7 +15,7 @@ function harness(overrides: Partial<RpcHandlers> = {}) {
     onProtocolError: (problem) => problems.push(problem),
     ...overrides,
   };
-  const client = new JsonRpcClient(toClient, fromClient, handlers);
+  const client = new JsonRpcClient(toClient, fromClient, handlers, now);
   let buffered = "";
   const sent: unknown[] = [];
   const waiters: (() => void)[] = [];
@@ -257,5 +257,17 @@ describe("JsonRpcClient", () => {
       clearInterval(answerAll);
     }
     assert.ok(Date.now() - started < 1_000, `gave up after ${Date.now() - started} ms`);
+  });
+
+  test("the deadline of an overloaded request is read from the clock it is given", async () => {
+    let clock = 1_000_000;
+    const h = harness({}, () => clock);
+    const call = h.client.request("thread/unsubscribe", {}, 5_000);
+    const [first] = (await h.sentCount(1)) as { id: number }[];
+    clock += 5_000; // the whole timeout went by before Codex refused it
+    h.peer({ id: first?.id, error: { code: -32001, message: "Server overloaded; retry later." } });
+    await assert.rejects(call, (err: unknown) => err instanceof RpcError && err.code === -32001);
+    await flush();
+    assert.equal(h.sent.length, 1, "no retry past the deadline");
   });
 });
