@@ -92,7 +92,7 @@ const client = new JsonRpcClient(child.stdout, child.stdin, {
   },
   onRequest: (method) => Promise.reject(new Error(`the probe does not answer ${method}`)),
   onProtocolError: (problem) => say("protocol error", problem),
-});
+}, () => Date.now());
 const rssMb = () => ((child.pid && readStatus(child.pid)?.rssKb) ?? 0) / 1024;
 
 try {

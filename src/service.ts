@@ -80,6 +80,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
           spareThreads: config.spareThreads,
           warmThreads: { max: config.maxWarmThreads, idleMs: config.warmThreadIdleMs },
           loginCommand: config.commands.login,
+          clock,
           ...(hooks.wireTap ? { onWire: hooks.wireTap } : {}),
           ...(hooks.codexRpcTimeoutMs ? { rpcTimeoutMs: hooks.codexRpcTimeoutMs } : {}),
         });

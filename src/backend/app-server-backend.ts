@@ -1,3 +1,4 @@
+import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import { unlessAborted } from "../core/unless-aborted.ts";
 import { AccountManager } from "./account-manager.ts";
@@ -42,7 +43,8 @@ export interface AppServerBackendOptions {
   readonly spareThreads?: number;
   /** Conversation continuity: idle threads kept for their conversation's next turn (either 0 turns it off). */
   readonly warmThreads?: { readonly max: number; readonly idleMs: number };
-  readonly now?: () => number;
+  /** Every time reading of the backend (usage-limit resets, child lifetimes, request deadlines). */
+  readonly clock: Clock;
   /** How long a call Codex answers locally may stay unanswered before the child counts as hung (default 30 s). */
   readonly rpcTimeoutMs?: number;
   /** Sees every JSON-RPC message to and from Codex (the contract tests validate them). */
@@ -262,6 +264,6 @@ export class AppServerBackend implements Backend {
   }
 
   #now(): number {
-    return (this.#o.now ?? Date.now)();
+    return this.#o.clock.nowMs();
   }
 }

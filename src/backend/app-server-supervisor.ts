@@ -18,8 +18,8 @@ export interface SupervisorOptions {
   readonly clientVersion: string;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
   readonly handshakeTimeoutMs?: number;
-  /** Reads the time (how long a child lived, request deadlines); Date.now by default. */
-  readonly now?: () => number;
+  /** Reads the time (how long a child lived, request deadlines). */
+  readonly now: () => number;
 }
 
 interface ReadyWaiter {
@@ -121,7 +121,7 @@ export class AppServerSupervisor {
   #spawn(): void {
     this.#state = "starting";
     this.#problem = undefined;
-    const now = this.#o.now ?? Date.now;
+    const { now } = this.#o;
     const startedAt = now();
     const child = spawn(this.#o.bin, ["app-server", ...this.#o.args], {
       cwd: this.#o.cwd,

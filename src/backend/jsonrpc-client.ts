@@ -72,7 +72,7 @@ export class JsonRpcClient {
   #nextId = 1;
   #closed: Error | undefined;
 
-  constructor(input: Readable, output: Writable, handlers: RpcHandlers, now: () => number = Date.now) {
+  constructor(input: Readable, output: Writable, handlers: RpcHandlers, now: () => number) {
     this.#output = output;
     this.#handlers = handlers;
     this.#now = now;

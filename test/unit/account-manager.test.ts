@@ -33,7 +33,7 @@ function harness(answers: Record<string, (params: unknown) => Answer>) {
     },
     onRequest: () => Promise.reject(new Error("unexpected")),
     onProtocolError: () => undefined,
-  });
+  }, () => Date.now());
   readline.createInterface({ input: toCodex }).on("line", (line) => {
     const { id, method, params } = JSON.parse(line) as { id: number; method: string; params: unknown };
     calls.push({ method, params });

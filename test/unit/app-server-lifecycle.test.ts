@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { systemClock } from "../../src/core/clock.ts";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -32,6 +33,7 @@ async function withFake(mode: string, run: (backend: AppServerBackend, calls: ()
     clientVersion: "test",
     spareThreads: 0,
     loginCommand: "npm run login",
+    clock: systemClock,
   });
   await backend.start();
   try {
@@ -117,6 +119,7 @@ test("a Codex binary that cannot be started is retried with backoff and named as
     logger: silentLogger,
     clientVersion: "test",
     loginCommand: "npm run login",
+    clock: systemClock,
   });
   await backend.start();
   try {

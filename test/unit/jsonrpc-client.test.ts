@@ -15,7 +15,7 @@ function harness(overrides: Partial<RpcHandlers> = {}, now?: () => number) {
     onProtocolError: (problem) => problems.push(problem),
     ...overrides,
   };
-  const client = new JsonRpcClient(toClient, fromClient, handlers, now);
+  const client = new JsonRpcClient(toClient, fromClient, handlers, now ?? (() => Date.now()));
   let buffered = "";
   const sent: unknown[] = [];
   const waiters: (() => void)[] = [];
