@@ -49,7 +49,7 @@ export interface E2EOptions {
  * Time limits set on the parsed Config, below the minimums loadConfig clamps operators to
  * (config.test.ts checks the clamps), so a test of what happens at a limit need not wait seconds for it.
  */
-export type TestLimits = Partial<Pick<Config, "requestTimeoutMs" | "healthCheckIntervalMs" | "keepAliveMs">>;
+export type TestLimits = Partial<Pick<Config, "requestTimeoutMs" | "healthCheckIntervalMs">>;
 
 export function withTestLimits(config: Config, limits: TestLimits = {}): Config {
   return Object.freeze({ ...config, ...limits });
