@@ -6,14 +6,17 @@ import { StreamReader } from "../helpers/stream-reader.ts";
 
 // SIGKILL mid-stream, during a non-streaming request and while idle: test/e2e/child-crash.test.ts.
 
+/** The request timeout, below the smallest CODEX_REQUEST_TIMEOUT_SECONDS (5), so the tests wait less for it. */
+const REQUEST_TIMEOUT_MS = 3000;
 /** The test's stand-in for Codex's 30 s "no answer means the child hangs" limit; longer than the request timeout. */
-const HUNG_AFTER_MS = 8000;
+const HUNG_AFTER_MS = 6000;
 
 let e2e: E2E;
 before(async () => {
   e2e = await startE2E({
     // The keep-alive interval is longer than the request timeout, so a stream that never gets a first event is a plain 504.
-    env: { CODEX_REQUEST_TIMEOUT_SECONDS: "5", SSE_KEEPALIVE_SECONDS: "15", MAX_CONCURRENT_REQUESTS: "2" },
+    env: { SSE_KEEPALIVE_SECONDS: "15", MAX_CONCURRENT_REQUESTS: "2" },
+    limits: { requestTimeoutMs: REQUEST_TIMEOUT_MS },
     codexRpcTimeoutMs: HUNG_AFTER_MS,
   });
   await waitHealthy(e2e);
@@ -98,7 +101,7 @@ test("SIGSTOP mid-stream: the stream ends at the request timeout with one reques
   const elapsed = Date.now() - started;
   assert.deepEqual(errorFrames(text).map((e) => e.code), ["request_timeout"]);
   assert.notEqual(parseSse(text).data.at(-1), "[DONE]");
-  assert.ok(elapsed >= 4500 && elapsed < HUNG_AFTER_MS, `ended after ${elapsed} ms, at the 5 s request timeout`);
+  assert.ok(elapsed >= REQUEST_TIMEOUT_MS - 500 && elapsed < HUNG_AFTER_MS, `ended after ${elapsed} ms, at the ${REQUEST_TIMEOUT_MS} ms request timeout`);
   assert.equal(e2e.service.limiter.stats().active, 0);
   // No other request is pending: the unanswered turn/interrupt alone shows the child hangs.
   await recovers(pid);
@@ -117,7 +120,7 @@ test("SIGSTOP while idle: requests sent to the stopped child end with 504 at the
     assert.match(res.headers.get("content-type") ?? "", /application\/json/);
     assert.equal(((await res.json()) as ErrorBody).error.code, "request_timeout");
   }
-  // They end at their own 5 s timeout, not when Codex's unanswered turn/start gives up.
+  // They end at their own request timeout, not when Codex's unanswered turn/start gives up.
   assert.ok(elapsed < HUNG_AFTER_MS, `ended after ${elapsed} ms`);
   assert.equal(codexPid(), pid, "the child is replaced only once the RPC limit shows it hangs");
   await recovers(pid);

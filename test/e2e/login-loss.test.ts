@@ -11,7 +11,8 @@ import { fakeChatGptAuthJson } from "../helpers/fake-chatgpt-auth.ts";
  * still notices a login that goes away while it runs, without a restart.
  */
 
-const INTERVAL_SECONDS = 5; // the smallest HEALTH_CHECK_INTERVAL_SECONDS
+/** The periodic login check's interval: below the smallest HEALTH_CHECK_INTERVAL_SECONDS (5), so the test waits on checks a second apart. */
+const INTERVAL_MS = 1000;
 const healthStatus = async (url: string) => (await fetch(`${url}/healthz`)).status;
 
 interface ErrorBody {
@@ -26,7 +27,7 @@ const chat = (baseURL: string) =>
   });
 
 test("auth.json deleted while running: healthz turns 503 asking to sign in again within the check interval; restoring it brings 200 back", async () => {
-  const e2e = await startSignInE2E({ signedIn: true, env: { HEALTH_CHECK_INTERVAL_SECONDS: String(INTERVAL_SECONDS) } });
+  const e2e = await startSignInE2E({ signedIn: true, limits: { healthCheckIntervalMs: INTERVAL_MS } });
   const authFile = path.join(e2e.codexHome, "auth.json");
   try {
     await waitHealthy(e2e);
@@ -34,8 +35,8 @@ test("auth.json deleted while running: healthz turns 503 asking to sign in again
 
     rmSync(authFile);
     const removedAt = Date.now();
-    await waitFor(async () => (await healthStatus(e2e.service.url)) === 503, (INTERVAL_SECONDS + 3) * 1000, "healthz 503 after auth.json was removed");
-    assert.ok(Date.now() - removedAt <= (INTERVAL_SECONDS + 3) * 1000);
+    await waitFor(async () => (await healthStatus(e2e.service.url)) === 503, INTERVAL_MS + 3000, "healthz 503 after auth.json was removed");
+    assert.ok(Date.now() - removedAt <= INTERVAL_MS + 3000);
     assert.match(e2e.service.readiness.problem() ?? "", /sign in again/);
     assert.ok(e2e.logs.some((l) => l.includes("not ready") && l.includes("sign in again")), "the reason is logged");
 
@@ -48,7 +49,7 @@ test("auth.json deleted while running: healthz turns 503 asking to sign in again
     assert.equal(e2e.upstream.requests.length, upstreamCalls, "Codex's cached login was not used");
 
     writeFileSync(authFile, fakeChatGptAuthJson(), { mode: 0o600 });
-    await waitFor(async () => (await healthStatus(e2e.service.url)) === 200, (INTERVAL_SECONDS + 10) * 1000, "healthz 200 after auth.json came back");
+    await waitFor(async () => (await healthStatus(e2e.service.url)) === 200, INTERVAL_MS + 10_000, "healthz 200 after auth.json came back");
     assert.equal((await chat(e2e.baseURL)).status, 200);
   } finally {
     await e2e.close();
@@ -56,7 +57,7 @@ test("auth.json deleted while running: healthz turns 503 asking to sign in again
 });
 
 test("a revoked login (upstream 401, token refresh refused): 503 sign in again, until a new login appears", async () => {
-  const e2e = await startSignInE2E({ signedIn: true, env: { HEALTH_CHECK_INTERVAL_SECONDS: String(INTERVAL_SECONDS) } });
+  const e2e = await startSignInE2E({ signedIn: true, limits: { healthCheckIntervalMs: INTERVAL_MS } });
   try {
     await waitHealthy(e2e);
     // Codex answers the upstream 401 by refreshing its token at the fake issuer, which refuses it as revoked.
@@ -70,7 +71,7 @@ test("a revoked login (upstream 401, token refresh refused): 503 sign in again, 
     await waitFor(async () => (await healthStatus(e2e.service.url)) === 503, 3000, "healthz 503 right after the refusal");
     assert.match(e2e.service.readiness.problem() ?? "", /refused the Codex login .*sign in again/);
     // Stays refused across periodic checks (Codex itself still holds the login).
-    await new Promise((r) => setTimeout(r, (INTERVAL_SECONDS + 1) * 1000));
+    await new Promise((r) => setTimeout(r, 2 * INTERVAL_MS + 500));
     assert.equal(await healthStatus(e2e.service.url), 503);
     const upstreamCalls = e2e.upstream.requests.length;
     const refused = await chat(e2e.baseURL);
@@ -81,7 +82,7 @@ test("a revoked login (upstream 401, token refresh refused): 503 sign in again, 
     // The operator signs in again from the terminal (`npm run login` writes a new auth.json).
     e2e.upstream.behave({ deltas: ["back"] });
     writeFileSync(path.join(e2e.codexHome, "auth.json"), fakeChatGptAuthJson(), { mode: 0o600 });
-    await waitFor(async () => (await healthStatus(e2e.service.url)) === 200, (INTERVAL_SECONDS + 10) * 1000, "healthz 200 after a new login");
+    await waitFor(async () => (await healthStatus(e2e.service.url)) === 200, INTERVAL_MS + 10_000, "healthz 200 after a new login");
     assert.equal((await chat(e2e.baseURL)).status, 200);
   } finally {
     await e2e.close();

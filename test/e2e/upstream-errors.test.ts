@@ -4,9 +4,12 @@ import { assertSignInAgain, authHeaders, type E2E, startE2E, waitHealthy } from 
 import { parseSse } from "../helpers/sse.ts";
 import { assertUsageLimitAnswer } from "../helpers/usage-limit-answer.ts";
 
+/** Below the smallest CODEX_REQUEST_TIMEOUT_SECONDS (5): the timeout test waits less for it. */
+const REQUEST_TIMEOUT_MS = 3000;
+
 let e2e: E2E;
 before(async () => {
-  e2e = await startE2E({ env: { CODEX_REQUEST_TIMEOUT_SECONDS: "5" } });
+  e2e = await startE2E({ limits: { requestTimeoutMs: REQUEST_TIMEOUT_MS } });
   await waitHealthy(e2e);
 });
 after(() => e2e.close());
@@ -97,7 +100,7 @@ test("a streaming request whose upstream fails before any token gets a plain HTT
 });
 
 test("a turn that outlives CODEX_REQUEST_TIMEOUT_SECONDS ends with 504 and frees its slot", async () => {
-  e2e.upstream.behave({ deltas: ["too late"], firstByteDelayMs: 8000 });
+  e2e.upstream.behave({ deltas: ["too late"], firstByteDelayMs: REQUEST_TIMEOUT_MS + 3000 });
   const res = await chat();
   assert.equal(res.status, 504);
   assert.equal(((await res.json()) as ErrorBody).error.code, "request_timeout");

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { startService, type Service, type ServiceHooks } from "../../src/service.ts";
 import { codexTestEnv, startEgressGuard, type EgressGuard } from "./egress-guard.ts";
@@ -37,10 +37,22 @@ export interface E2EOptions {
   readonly providerSettings?: readonly string[];
   /** Files to place in CODEX_HOME before start (e.g. a fabricated auth.json). */
   readonly codexHomeFiles?: Readonly<Record<string, string>>;
+  /** Time limits below the minimums operators may set (see TestLimits). */
+  readonly limits?: TestLimits;
   /** How long Codex may leave a local call unanswered before its child counts as hung (fault tests shorten it). */
   readonly codexRpcTimeoutMs?: ServiceHooks["codexRpcTimeoutMs"];
   /** The path users run (see startChatGptE2E); set by it, not by callers. */
   readonly chatgpt?: StandInChatGptBackend;
+}
+
+/**
+ * Time limits set on the parsed Config, below the minimums loadConfig clamps operators to
+ * (config.test.ts checks the clamps), so a test of what happens at a limit need not wait seconds for it.
+ */
+export type TestLimits = Partial<Pick<Config, "requestTimeoutMs" | "healthCheckIntervalMs">>;
+
+export function withTestLimits(config: Config, limits: TestLimits = {}): Config {
+  return Object.freeze({ ...config, ...limits });
 }
 
 /** An E2E on the path users run, with the stand-in ChatGPT backend behind chatgpt.com. */
@@ -86,7 +98,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     LOG_LEVEL: "debug",
     ...options.env,
   };
-  const config = loadConfig(env);
+  const config = withTestLimits(loadConfig(env), options.limits);
   const logs: string[] = [];
   // bootstrap creates CODEX_HOME; write the operator's config first so Codex sees it at spawn
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });

@@ -7,7 +7,7 @@ import path from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { startService } from "../../src/service.ts";
-import { TEST_API_KEY, type E2E } from "./e2e-service.ts";
+import { TEST_API_KEY, withTestLimits, type E2E, type TestLimits } from "./e2e-service.ts";
 import { codexTestEnv, startEgressGuard } from "./egress-guard.ts";
 import { FAKE_ACCOUNT_ID, fakeChatGptAuthJson } from "./fake-chatgpt-auth.ts";
 import { createWireContract } from "./protocol-contract.ts";
@@ -198,7 +198,7 @@ export interface SignInE2E extends E2E {
  * the app-server through CODEX_APP_SERVER_LOGIN_ISSUER and CODEX_REFRESH_TOKEN_URL_OVERRIDE,
  * given to the Codex child through the service's test-only `childEnv` hook.
  */
-export async function startSignInE2E(options: { env?: Record<string, string>; signedIn?: boolean } = {}): Promise<SignInE2E> {
+export async function startSignInE2E(options: { env?: Record<string, string>; limits?: TestLimits; signedIn?: boolean } = {}): Promise<SignInE2E> {
   const contract = await createWireContract(); // the login messages are checked against the pinned schema too
   const upstream = await startStandInUpstream();
   const egress = await startEgressGuard();
@@ -208,7 +208,7 @@ export async function startSignInE2E(options: { env?: Record<string, string>; si
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
   writeFileSync(path.join(codexHome, "config.toml"), signInCodexConfig(upstream.baseUrl, issuer.chatgptBaseUrl));
   if (options.signedIn) writeFileSync(path.join(codexHome, "auth.json"), fakeChatGptAuthJson(), { mode: 0o600 });
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: "0", PROXY_API_KEY: TEST_API_KEY, LOG_LEVEL: "debug", ...options.env });
+  const config = withTestLimits(loadConfig({ DATA_DIR: dataDir, PORT: "0", PROXY_API_KEY: TEST_API_KEY, LOG_LEVEL: "debug", ...options.env }), options.limits);
   const logs: string[] = [];
   const childEnv = { CODEX_APP_SERVER_LOGIN_ISSUER: issuer.url, CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${issuer.url}/oauth/token` };
   const service = await startService(config, codexTestEnv(dataDir, egress), createLogger("debug", (l) => logs.push(l)), {

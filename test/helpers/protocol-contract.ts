@@ -2,11 +2,13 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { pinnedCodexVersion, readBinaryVersion, resolveCodexBinary } from "../../src/backend/codex-binary.ts";
 import type { WireObserver } from "../../src/backend/jsonrpc-client.ts";
+import { cachedSchemaDir } from "./schema-cache.ts";
 
 /**
  * The Codex drift guard: every JSON-RPC message between the adapter and `codex app-server` is
@@ -78,9 +80,12 @@ export interface Protocol {
   readonly errorResponse: ValidateFunction;
 }
 
+/** The generated schema, kept with the installed packages (npm ci starts it afresh). */
+const SCHEMA_CACHE = fileURLToPath(new URL("../../node_modules/.cache/codex-cli-provider/schema/", import.meta.url));
+
 let loading: Promise<Protocol> | undefined;
 
-/** Generated once per test process (each e2e file runs in its own): ~0.8 s of CPU with the warm-up. */
+/** Built once per test process (each e2e file runs in its own); the schema itself is cached across them. */
 export function pinnedProtocol(): Promise<Protocol> {
   loading ??= loadProtocol();
   return loading;
@@ -89,23 +94,29 @@ export function pinnedProtocol(): Promise<Protocol> {
 async function loadProtocol(): Promise<Protocol> {
   const bin = resolveCodexBinary();
   const version = pinnedCodexVersion();
-  const dir = mkdtempSync(path.join(tmpdir(), "ccp-schema-"));
+  const home = mkdtempSync(path.join(tmpdir(), "ccp-schema-"));
   try {
     // An empty CODEX_HOME: generating the schema must not read the operator's Codex configuration.
-    const env = { PATH: process.env.PATH ?? "", HOME: dir, CODEX_HOME: path.join(dir, "home") };
+    const env = { PATH: process.env.PATH ?? "", HOME: home, CODEX_HOME: path.join(home, "home") };
     mkdirSync(env.CODEX_HOME);
     const installed = await readBinaryVersion(bin, env);
     if (installed !== version) throw new Error(`node_modules has Codex ${installed} but package.json pins ${version}: run npm install`);
-    const out = path.join(dir, "schema");
-    await execFileAsync(bin, ["app-server", "generate-json-schema", "--experimental", "--out", out], { env, timeout: 30_000 });
-    const protocol = buildProtocol(version, readTypes(out));
+    const schema = await cachedSchemaDir({
+      root: SCHEMA_CACHE,
+      bin,
+      version,
+      generate: async (out) => {
+        await execFileAsync(bin, ["app-server", "generate-json-schema", "--experimental", "--out", out], { env, timeout: 30_000 });
+      },
+    });
+    const protocol = buildProtocol(version, readTypes(schema));
     for (const [union, methods] of Object.entries(WARM_UP) as [Union, readonly string[]][]) {
       for (const method of methods) protocol.message(union, method);
       if (union === "ClientRequest") for (const method of methods) protocol.result(union, method);
     }
     return protocol;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
   }
 }
 

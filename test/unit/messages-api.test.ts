@@ -80,10 +80,18 @@ test("a failure before the first byte is a plain HTTP error: Codex restarting is
   assert.equal(err.request_id, res.headers.get("x-request-id"));
 });
 
-test("a silent turn gets ping events as its keep-alive", async () => {
-  const t = createTestApp({ env: { SSE_KEEPALIVE_SECONDS: "1" }, clock: systemClock });
+test("a silent turn gets ping events as its keep-alive", async (ctx) => {
+  // Fake time: the 2.6 s of silence pass in steps of the keep-alive check's 250 ms, not on the wall clock.
+  ctx.mock.timers.enable({ apis: ["setTimeout", "setInterval", "Date"] });
+  const t = createTestApp({ env: { SSE_KEEPALIVE_SECONDS: "1" }, clock: systemClock }); // systemClock reads the mocked Date
   t.backend.script({ event: { type: "text", delta: "late" }, delayMs: 2600 }, { event: { type: "done" } });
-  const text = await (await post(t, body({ stream: true }))).text();
+  const reading = post(t, body({ stream: true })).then((res) => res.text());
+  await t.backend.waitForTurns(1);
+  for (let ms = 0; ms < 3000; ms += 250) {
+    await new Promise((r) => setImmediate(r));
+    ctx.mock.timers.tick(250);
+  }
+  const text = await reading;
   assert.ok(events(text).some((e) => e.name === "ping" && e.data.type === "ping"), text);
   assert.doesNotMatch(text, /^: keep-alive/m);
 });
