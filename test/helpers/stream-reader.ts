@@ -15,7 +15,7 @@ export class StreamReader {
   async until(marker: string): Promise<void> {
     while (!this.text.includes(marker)) {
       const { value, done } = await this.#reader.read();
-      assert.ok(!done, `the stream ended before ${marker}`);
+      assert.ok(!done, `the stream ended before ${marker}; its last frames: ${this.text.slice(-600)}`);
       this.text += this.#decoder.decode(value, { stream: true });
     }
   }
