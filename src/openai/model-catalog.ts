@@ -1,5 +1,6 @@
 import type { ModelInfo, ModelSource } from "../backend/types.ts";
 import type { ModelAlias } from "../config.ts";
+import { CachedRead } from "../core/cached-read.ts";
 import type { Clock } from "../core/clock.ts";
 
 /** The alias every client can use; it means "Codex's configured default model". */
@@ -20,31 +21,20 @@ export interface ResolvedModel {
 /** A short-lived cache of Codex's model catalog, used to resolve aliases and reasoning efforts. */
 export class ModelCatalog {
   readonly #source: ModelSource;
+  readonly #catalog: CachedRead<readonly ModelInfo[]>;
   readonly #upstreamModel: string | undefined;
   readonly #aliases: readonly ModelAlias[];
-  readonly #clock: Clock;
-  #cached: { at: number; models: readonly ModelInfo[] } | undefined;
-  #loading: Promise<readonly ModelInfo[]> | undefined;
 
   constructor(source: ModelSource, settings: { upstreamModel: string | undefined; modelAliases: readonly ModelAlias[] }, clock: Clock) {
     this.#source = source;
-    this.#clock = clock;
+    this.#catalog = new CachedRead(() => source.listModels(), TTL_MS, clock);
     this.#upstreamModel = settings.upstreamModel;
     this.#aliases = settings.modelAliases;
   }
 
   /** The catalog, cached for a few minutes; concurrent callers share one in-flight read. */
   models(): Promise<readonly ModelInfo[]> {
-    const now = this.#clock.nowMs();
-    if (this.#cached && now - this.#cached.at < TTL_MS) return Promise.resolve(this.#cached.models);
-    this.#loading ??= this.#source
-      .listModels()
-      .then((models) => {
-        this.#cached = { at: now, models };
-        return models;
-      })
-      .finally(() => (this.#loading = undefined));
-    return this.#loading;
+    return this.#catalog.get();
   }
 
   /**
