@@ -44,7 +44,7 @@ function normalizedPath(request: Request): string {
 }
 
 /** Metrics and recent history over the given live state. */
-export function createTelemetry(deps: Pick<AppDeps, "limiter" | "backend" | "readiness" | "clock">): Telemetry {
+function createTelemetry(deps: Pick<AppDeps, "limiter" | "backend" | "readiness" | "clock">): Telemetry {
   const metrics = new Metrics({ limiter: deps.limiter, backend: deps.backend, ready: () => deps.readiness.problem() === undefined });
   return new Telemetry(metrics, new RecentRequests({ capacity: RECENT_EVENTS, clock: deps.clock }));
 }

@@ -64,7 +64,7 @@ export function createExecBackend(options: ExecBackendOptions): Backend {
  * whole answer arrives at once) and errors come without Codex's typed error info, so they
  * all map to 502. Kept as the baseline the benchmark compares against.
  */
-export class ExecBackend implements ChatBackend, BackendLifecycle, AccountService {
+class ExecBackend implements ChatBackend, BackendLifecycle, AccountService {
   readonly name = "exec" as const;
   /** `codex exec` has no dynamic tools; schemas and images would need files per request: text only. */
   readonly features = { tools: false, outputSchema: false, images: false } as const;

@@ -30,7 +30,7 @@ export class RpcTimeoutError extends Error {
 }
 
 /** Codex's answer when its request queue is full ("Server overloaded; retry later."). */
-export const RPC_OVERLOADED = -32001;
+const RPC_OVERLOADED = -32001;
 /** Waits before each retry of an overloaded request; a turn/interrupt dropped here would orphan a turn. */
 const OVERLOAD_RETRY_MS = [20, 50, 100, 200, 400, 800, 1600, 3200] as const;
 

@@ -7,7 +7,7 @@ import type { RequestRecord } from "../observability/request-record.ts";
 const API_ROUTES = new Set(["/models", "/chat/completions", "/responses", "/messages", "/messages/count_tokens"]);
 
 /** The canonical route for metrics and events; undefined for non-API paths (health, dashboard, metrics). */
-export function canonicalRoute(path: string): string | undefined {
+function canonicalRoute(path: string): string | undefined {
   const bare = path.startsWith("/v1/") ? path.slice(3) : path;
   if (API_ROUTES.has(bare)) return `/v1${bare}`;
   return path === "/v1" || path.startsWith("/v1/") ? "/v1/unknown" : undefined;
