@@ -54,7 +54,19 @@ export interface Config {
   readonly modelAliases: readonly ModelAlias[];
   /** /v1/models also lists `<model>-<effort>` for every effort the catalog lists (`MODELS_LIST_EFFORTS`). */
   readonly modelsListEfforts: boolean;
+  /**
+   * `direct`: every catalog model answers as a plain chat model (the client's functions offered
+   * directly, none of Codex's tools); `codex`: the tool mode Codex's catalog gives each model.
+   */
+  readonly codexToolMode: CodexToolMode;
+  /** The reasoning summary asked of models that write one (`none`: never). */
+  readonly reasoningSummary: ReasoningSummary;
 }
+
+export const CODEX_TOOL_MODES = ["direct", "codex"] as const;
+export type CodexToolMode = (typeof CODEX_TOOL_MODES)[number];
+export const REASONING_SUMMARIES = ["auto", "concise", "detailed", "none"] as const;
+export type ReasoningSummary = (typeof REASONING_SUMMARIES)[number];
 
 export interface ModelAlias {
   /** The id, or with `prefix` the start of ids, this alias answers. */
@@ -171,6 +183,8 @@ const envSchema = z.object({
   CHATGPT_BASE_URL: z.preprocess(emptyAsUnset, backendUrl.optional()),
   CHATGPT_RELAY: flag(true),
   DEPLOYMENT: choice(DEPLOYMENTS, "local"),
+  CODEX_TOOL_MODE: choice(CODEX_TOOL_MODES, "direct"),
+  REASONING_SUMMARY: choice(REASONING_SUMMARIES, "auto"),
 });
 
 const DEFAULT_SPARE_THREADS_MAX = 16;
@@ -229,6 +243,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     chatgptBaseUrl: e.CHATGPT_BASE_URL,
     chatgptRelay: e.CHATGPT_RELAY,
     commands: Object.freeze(operatorCommands(e.DEPLOYMENT)),
+    codexToolMode: e.CODEX_TOOL_MODE,
+    reasoningSummary: e.REASONING_SUMMARY,
   });
 }
 

@@ -8,6 +8,7 @@ import { codexChildEnv } from "./backend/child-env.ts";
 import { pinnedCodexVersion, resolveCodexBinary } from "./backend/codex-binary.ts";
 import { configuredChatGptBaseUrl } from "./backend/codex-config-file.ts";
 import { hardeningArgs } from "./backend/codex-hardening.ts";
+import { writeModelCatalogFile } from "./backend/model-catalog-file.ts";
 import { createExecBackend } from "./backend/exec-backend.ts";
 import type { WireObserver } from "./backend/jsonrpc-client.ts";
 import type { Backend } from "./backend/types.ts";
@@ -59,7 +60,14 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   const chatgptBaseUrl = config.chatgptBaseUrl ?? configuredChatGptBaseUrl(config.codexHome) ?? DEFAULT_CHATGPT_BASE_URL;
   const relayAgent = config.chatgptRelay ? relayDispatcher(env) : undefined;
   const relay = relayAgent ? await startChatGptRelay({ target: new URL(chatgptBaseUrl), dispatcher: relayAgent, logger, clock }) : undefined;
-  const codexArgs = hardeningArgs({ chatgptBaseUrl: relay?.baseUrl ?? config.chatgptBaseUrl });
+  const routing = { chatgptBaseUrl: relay?.baseUrl ?? config.chatgptBaseUrl };
+  const catalogFile = config.codexToolMode === "direct" ? path.join(config.dataDir, "codex-model-catalog.json") : undefined;
+  const codexArgs = hardeningArgs({ ...routing, modelCatalogFile: catalogFile });
+  // Before each start of Codex: derive the plain-chat catalog from the one Codex would use.
+  const prepareCodex = catalogFile
+    ? () => writeModelCatalogFile({ bin, codexArgs: hardeningArgs(routing), env, cwd: config.codexWorkDir, file: catalogFile, logger })
+    : undefined;
+  if (config.backend === "exec") await prepareCodex?.();
   const backend: Backend =
     config.backend === "exec"
       ? createExecBackend({
@@ -81,6 +89,8 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
           warmThreads: { max: config.maxWarmThreads, idleMs: config.warmThreadIdleMs },
           loginCommand: config.commands.login,
           clock,
+          ...(prepareCodex ? { beforeSpawn: prepareCodex } : {}),
+          ...(catalogFile ? { refusalHint: DIRECT_TOOL_MODE_HINT } : {}),
           ...(hooks.wireTap ? { onWire: hooks.wireTap } : {}),
           ...(hooks.codexRpcTimeoutMs ? { rpcTimeoutMs: hooks.codexRpcTimeoutMs } : {}),
         });
@@ -145,6 +155,10 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
     },
   };
 }
+
+/** Added to an upstream refusal in direct tool mode: the live service may refuse what Codex's catalog does not plan for. */
+const DIRECT_TOOL_MODE_HINT =
+  "If the model service refuses requests in the adapter's direct tool mode, set CODEX_TOOL_MODE=codex (docs/chatgpt-backend.md).";
 
 /** Codex's own default for `chatgpt_base_url`. */
 const DEFAULT_CHATGPT_BASE_URL = "https://chatgpt.com/backend-api/";

@@ -1,4 +1,4 @@
-import type { ChatEvent, TokenUsage } from "../backend/types.ts";
+import { MESSAGE_BREAK, type ChatEvent, type TokenUsage } from "../backend/types.ts";
 import type { ApiError } from "../errors.ts";
 import type { StreamTranslator } from "../stream-translator.ts";
 import { anthropicError, type AnthropicErrorBody } from "./anthropic-error.ts";
@@ -27,13 +27,17 @@ export interface MessageMeta {
 
 /**
  * Translates a turn's adapter events into the Messages event sequence: `message_start`, one
- * content block per run of text or thinking and one per tool call, then `message_delta` (stop
- * reason, usage) and `message_stop`. Pure apart from its own position in the sequence.
+ * text block per assistant message, one thinking block per run of reasoning (its summary parts
+ * joined by MESSAGE_BREAK) and one block per tool call, then `message_delta` (stop reason,
+ * usage) and `message_stop`. Pure apart from its own position in the sequence.
  */
 export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicErrorBody> {
   readonly #meta: MessageMeta;
   #index = -1;
+  /** The open block; a block opens at its first non-empty delta, so an open block has text. */
   #open: "text" | "thinking" | undefined;
+  /** A summary part began after thinking text: its first delta starts with MESSAGE_BREAK. */
+  #thinkingBreakPending = false;
   #usage: TokenUsage | undefined;
   #calledTools = false;
 
@@ -46,8 +50,11 @@ export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicE
   }
 
   event(e: ChatEvent): MessagesEvent[] {
-    if (e.type === "text") return this.#delta("text", { type: "text_delta", text: e.delta });
-    if (e.type === "reasoning") return this.#meta.thinking ? this.#delta("thinking", { type: "thinking_delta", thinking: e.delta }) : [];
+    if (e.type === "message") return this.#open === "text" ? this.#close() : [];
+    if (e.type === "reasoning_part") this.#thinkingBreakPending = this.#open === "thinking";
+    // An empty delta opens no block: clients echo blocks back, and an empty text block is refused.
+    if (e.type === "text") return e.delta ? this.#delta("text", { type: "text_delta", text: e.delta }) : [];
+    if (e.type === "reasoning") return this.#meta.thinking ? this.#thinking(e.delta) : [];
     if (e.type === "usage") this.#usage = e.usage;
     if (e.type !== "tool_calls") return [];
     this.#calledTools = true;
@@ -76,6 +83,13 @@ export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicE
     return anthropicError(e, this.#meta.requestId).body;
   }
 
+  #thinking(delta: string): MessagesEvent[] {
+    if (!delta) return [];
+    const thinking = this.#thinkingBreakPending ? MESSAGE_BREAK + delta : delta;
+    this.#thinkingBreakPending = false;
+    return this.#delta("thinking", { type: "thinking_delta", thinking });
+  }
+
   #delta(kind: "text" | "thinking", delta: BlockDelta): MessagesEvent[] {
     const events: MessagesEvent[] = [];
     if (this.#open !== kind) {
@@ -91,6 +105,7 @@ export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicE
   #close(): MessagesEvent[] {
     if (!this.#open) return [];
     this.#open = undefined;
+    this.#thinkingBreakPending = false;
     return [{ type: "content_block_stop", index: this.#index }];
   }
 }

@@ -1,3 +1,4 @@
+import { MESSAGE_BREAK } from "../backend/types.ts";
 import { InvalidRequestError } from "../errors.ts";
 import type { ChatMessage, ChatRequest, ToolChoice } from "../openai/chat-request.ts";
 import type {
@@ -98,7 +99,8 @@ function assistantMessage(blocks: readonly ContentBlock[], param: string): ChatM
       throw unsupported(block.type, `${param}.content[${j}]`, "assistant messages carry text, tool_use and thinking blocks");
     }
   });
-  return { role: "assistant", content: texts.join("\n"), ...(calls.length ? { tool_calls: calls } : {}) };
+  // Each text block is one of the answer's messages: joined as the conversation key joins them (empty ones add nothing).
+  return { role: "assistant", content: texts.filter(Boolean).join(MESSAGE_BREAK), ...(calls.length ? { tool_calls: calls } : {}) };
 }
 
 function userPart(block: ContentBlock, param: string): Part {

@@ -26,6 +26,8 @@ export interface TurnServices {
   readonly rateLimits: () => RateLimitSnapshot | undefined;
   /** A turn failed as unauthorized after Codex's own refresh attempts. */
   readonly onUnauthorized: () => void;
+  /** Added to the message of a turn the model service refused (the operator's way out). */
+  readonly refusalHint: string | undefined;
 }
 
 export interface ActiveTurnOptions extends TurnServices {
@@ -97,6 +99,8 @@ export class ActiveTurn {
       } catch (err) {
         // Codex already tried to refresh the login before failing the turn as unauthorized.
         if (err instanceof BackendError && err.kind === "unauthenticated") this.#o.onUnauthorized();
+        const { refusalHint } = this.#o;
+        if (err instanceof BackendError && err.kind === "bad_request" && refusalHint) throw new BackendError("bad_request", `${err.message} ${refusalHint}`);
         throw err;
       }
     } finally {

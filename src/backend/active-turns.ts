@@ -55,6 +55,8 @@ export class ActiveTurns {
         input,
         ...(request.model ? { model: request.model } : {}),
         ...(request.reasoningEffort ? { effort: request.reasoningEffort } : {}),
+        // Codex keeps a turn's summary setting for the thread's later turns: always said, `none` too.
+        summary: request.reasoningSummary,
         ...(request.outputSchema ? { outputSchema: request.outputSchema } : {}),
       };
       const turnStart = this.#o.local(client.request("turn/start", params, this.#o.rpcTimeoutMs).then((r) => parseResult(turnStartResult, r)));

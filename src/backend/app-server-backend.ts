@@ -51,6 +51,10 @@ export interface AppServerBackendOptions {
   readonly onWire?: WireObserver;
   /** The sign-in command the login problems name (Config.commands.login). */
   readonly loginCommand: string;
+  /** Runs before each start of the child (the derived model catalog, model-catalog-file.ts). */
+  readonly beforeSpawn?: () => Promise<void>;
+  /** Added to the message of a request the model service refused (names the operator's way out). */
+  readonly refusalHint?: string;
 }
 
 const DEFAULT_RPC_TIMEOUT_MS = 30_000;
@@ -84,6 +88,7 @@ export class AppServerBackend implements Backend {
       logger: options.logger,
       clientVersion: options.clientVersion,
       now: () => this.#now(),
+      ...(options.beforeSpawn ? { beforeSpawn: options.beforeSpawn } : {}),
       handlers: {
         onNotification: (method, params) => this.#onNotification(method, params),
         onRequest: (method, params) => this.#onRequest(parseCodexRequest(method, params)),
@@ -118,6 +123,7 @@ export class AppServerBackend implements Backend {
       rpcTimeoutMs: this.#rpcTimeoutMs,
       rateLimits: () => this.#rateLimits.snapshot,
       onUnauthorized: () => this.#account.turnUnauthorized(),
+      refusalHint: options.refusalHint,
     });
     this.#continuity = new Continuity({
       maxWarmThreads: options.warmThreads?.max ?? 0,

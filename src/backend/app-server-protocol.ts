@@ -99,8 +99,17 @@ export const modelListResult = z.object({
   nextCursor: z.string().nullable(),
 });
 
-/** `item/started`: only the item's kind is read (a `contextCompaction` means the conversation did not fit). */
-export const itemStarted = z.object({ ...turnScoped, item: z.object({ type: z.string() }) });
+/**
+ * `item/started`: the item's kind (an `agentMessage` begins a message, a `reasoning` item its
+ * summary, a `contextCompaction` means the conversation did not fit) and a message's phase.
+ */
+export const itemStarted = z.object({
+  ...turnScoped,
+  item: z.object({ type: z.string(), phase: z.enum(["commentary", "partial_answer", "final_answer"]).nullable().optional() }),
+});
+
+/** `item/reasoning/summaryPartAdded`: another part of the reasoning summary begins. */
+export const reasoningSummaryPartAdded = z.object({ ...turnScoped, itemId: z.string(), summaryIndex: z.number() });
 
 /** `rawResponseItem/completed` (threads started with `experimentalRawEvents`): only function calls are read. */
 export const rawResponseItemCompleted = z.object({

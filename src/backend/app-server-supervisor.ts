@@ -20,6 +20,8 @@ export interface SupervisorOptions {
   readonly handshakeTimeoutMs?: number;
   /** Reads the time (how long a child lived, request deadlines). */
   readonly now: () => number;
+  /** Runs before each spawn (the derived model catalog); a failure is the child's start failing. */
+  readonly beforeSpawn?: () => Promise<void>;
 }
 
 interface ReadyWaiter {
@@ -69,7 +71,7 @@ export class AppServerSupervisor {
 
   start(): void {
     if (this.#state !== "stopped") return;
-    this.#spawn();
+    void this.#launch();
   }
 
   /** The connected client, waiting for a (re)start in progress up to `timeoutMs`. */
@@ -118,9 +120,27 @@ export class AppServerSupervisor {
     return new BackendError("unavailable", `Codex is not ready: ${this.#problem ?? "starting"}`);
   }
 
-  #spawn(): void {
+  async #launch(): Promise<void> {
     this.#state = "starting";
     this.#problem = undefined;
+    try {
+      await this.#o.beforeSpawn?.();
+    } catch (err) {
+      if (this.#stopped()) return;
+      this.#problem = `could not prepare Codex's start (${err instanceof Error ? err.message.split("\n")[0] : "unknown"})`;
+      this.#o.logger.error("codex app-server not started", { problem: this.#problem });
+      this.#scheduleRestart();
+      return;
+    }
+    if (!this.#stopped()) this.#spawn();
+  }
+
+  /** Read afresh after an await: stop() may have run meanwhile. */
+  #stopped(): boolean {
+    return this.#state === "stopped";
+  }
+
+  #spawn(): void {
     const { now } = this.#o;
     const startedAt = now();
     const child = spawn(this.#o.bin, ["app-server", ...this.#o.args], {
@@ -193,7 +213,7 @@ export class AppServerSupervisor {
     const delay = Math.min(maxMs, baseMs * 2 ** this.#failures * (0.8 + Math.random() * 0.4));
     this.#failures += 1;
     this.#restartTimer = setTimeout(() => {
-      if (this.#state !== "stopped") this.#spawn();
+      if (this.#state !== "stopped") void this.#launch();
     }, delay);
   }
 }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { BackendError } from "./backend-error.ts";
 import type { RateLimitSnapshot, TurnError } from "./app-server-protocol.ts";
 
@@ -39,5 +40,27 @@ export function mapTurnError(error: TurnError, rateLimits: RateLimitSnapshot | u
   if (info === "modelNotFound") return new BackendError("model_not_found", message);
   if (info === "unauthorized" || status === 401) return new BackendError("unauthenticated", message);
   if (info === "badRequest") return new BackendError("bad_request", message);
-  return new BackendError("upstream", message);
+  const relayed = relayedUpstreamError(message);
+  if (relayed && (relayed.status === 400 || relayed.error.type === "invalid_request_error")) return new BackendError("bad_request", relayed.error.message ?? message);
+  return new BackendError("upstream", relayed?.error.message ?? message);
+}
+
+/**
+ * An error of the model service Codex has no type for reaches the adapter as `other`, with the
+ * service's JSON error verbatim as the message: the HTTP body `{"error":{…}}`, or the WebSocket's
+ * `{"type":"error","status":400,"error":{…}}`. It is parsed with a schema, never matched as text.
+ */
+const relayedError = z.object({
+  status: z.number().optional(),
+  error: z.object({ type: z.string().optional(), message: z.string().optional() }),
+});
+
+function relayedUpstreamError(message: string): z.infer<typeof relayedError> | undefined {
+  if (!message.startsWith("{")) return undefined;
+  try {
+    const parsed = relayedError.safeParse(JSON.parse(message));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }

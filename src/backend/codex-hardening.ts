@@ -2,8 +2,8 @@
  * Command-line overrides that turn Codex into a plain chat model: no shell, no file or web
  * tools, no plugins or apps, no per-thread login shell, nothing persisted. They go on the
  * command line so the operator's own config.toml is honoured and never rewritten.
- * Verified against the pinned binary: the upstream request then offers only Codex's
- * inert `request_user_input` tool (which the adapter refuses if called).
+ * Verified against the pinned binary: with the plain-chat model catalog (plain-model-catalog.ts)
+ * the upstream request offers the client's functions and none of Codex's own tools.
  */
 const DISABLED_FEATURES = [
   "shell_tool",
@@ -41,6 +41,8 @@ const CONFIG_OVERRIDES = [
   "include_environment_context=false",
   "include_collaboration_mode_instructions=false",
   "include_apps_instructions=false",
+  // Codex offers `request_user_input` (a Plan-mode question box, about 1.4 KB of schema) to every model otherwise.
+  "tools.experimental_request_user_input.enabled=false",
 ] as const;
 
 /**
@@ -50,13 +52,22 @@ const CONFIG_OVERRIDES = [
  */
 export const CREDENTIALS_STORE_ARGS: readonly string[] = ["-c", 'cli_auth_credentials_store="file"'];
 
-/** The command line for every Codex child; `chatgptBaseUrl` moves its ChatGPT-backend calls (to the relay). */
-export function hardeningArgs(routing: { readonly chatgptBaseUrl?: string | undefined } = {}): string[] {
+export interface CodexRouting {
+  /** Moves Codex's ChatGPT-backend calls (to the relay). */
+  readonly chatgptBaseUrl?: string | undefined;
+  /** The plain-chat model catalog (model-catalog-file.ts); unset: Codex's own catalog and tool modes. */
+  readonly modelCatalogFile?: string | undefined;
+}
+
+/** The command line for every Codex child. */
+export function hardeningArgs(routing: CodexRouting = {}): string[] {
+  const setting = (key: string, value: string | undefined) => (value ? ["-c", `${key}=${JSON.stringify(value)}`] : []);
   return [
     ...DISABLED_FEATURES.flatMap((f) => ["--disable", f]),
     ...CONFIG_OVERRIDES.flatMap((c) => ["-c", c]),
     ...CREDENTIALS_STORE_ARGS,
-    ...(routing.chatgptBaseUrl ? ["-c", `chatgpt_base_url=${JSON.stringify(routing.chatgptBaseUrl)}`] : []),
+    ...setting("chatgpt_base_url", routing.chatgptBaseUrl),
+    ...setting("model_catalog_json", routing.modelCatalogFile),
   ];
 }
 

@@ -10,6 +10,7 @@ import {
   rawResponseCompleted,
   rawResponseItemCompleted,
   reasoningDelta,
+  reasoningSummaryPartAdded,
   tokenUsageUpdated,
   turnCompleted,
 } from "./app-server-protocol.ts";
@@ -26,6 +27,7 @@ const turnNotification = z.discriminatedUnion("method", [
   variant("item/agentMessage/delta", agentMessageDelta),
   variant("item/reasoning/textDelta", reasoningDelta),
   variant("item/reasoning/summaryTextDelta", reasoningDelta),
+  variant("item/reasoning/summaryPartAdded", reasoningSummaryPartAdded),
   variant("thread/tokenUsage/updated", tokenUsageUpdated),
   variant("rawResponseItem/completed", rawResponseItemCompleted),
   variant("rawResponse/completed", rawResponseCompleted),

@@ -2,6 +2,7 @@ import { BackendError } from "./backend-error.ts";
 import type { TurnNotification } from "./codex-messages.ts";
 import { mapTurnError, upstreamHttpStatus } from "./codex-error-map.ts";
 import { addUsage, subtractUsage } from "./token-usage.ts";
+import type { ChatEvent } from "./types.ts";
 import { finish, still, type TurnContext, type TurnEffect, type TurnState, type TurnStep } from "./turn-state.ts";
 
 /** The reaction of a turn streaming `segment` to one of its notifications (pure; part of reduceTurn). */
@@ -30,11 +31,17 @@ export function streamNotification(state: TurnState, segment: number, notificati
       // Every call of this step is known now; Codex waits for their results before asking the model again.
       return counted.stepCalls.length ? pause(counted, segment) : still(counted);
     }
-    case "item/started":
+    case "item/started": {
+      const { item } = notification.params;
+      if (item.type === "agentMessage") return emit(state, { type: "message", phase: item.phase === "commentary" ? "commentary" : item.phase ? "final_answer" : null });
+      if (item.type === "reasoning") return emit(state, { type: "reasoning_part" });
       // Codex compacts (summarises) a conversation that does not fit the model's window before
       // answering; the client owns its conversation, so it gets the overflow and compacts it itself.
-      if (notification.params.item.type !== "contextCompaction") return still(state);
+      if (item.type !== "contextCompaction") return still(state);
       return failed(state, new BackendError("context_too_long", "Codex would have to summarise it to fit (the adapter never answers from a summary): shorten or compact it."));
+    }
+    case "item/reasoning/summaryPartAdded":
+      return emit(state, { type: "reasoning_part" });
     case "error": {
       const { error, willRetry } = notification.params;
       if (!willRetry) return still({ ...state, lastError: error }); // turn/completed with status failed follows
@@ -54,6 +61,11 @@ export function streamNotification(state: TurnState, segment: number, notificati
       return failed(ended, mapTurnError(turn.error ?? state.lastError ?? { message: "Codex reported a failed turn" }, context.rateLimits, context.nowMs));
     }
   }
+}
+
+/** A boundary event (a message or a summary part begins): passed on, the answer not yet started by it. */
+function emit(state: TurnState, event: ChatEvent): TurnStep {
+  return { state, effects: [{ type: "emit", event }] };
 }
 
 /** Ends the segment on the step's tool calls; the turn stays open in Codex. */

@@ -1,16 +1,18 @@
 import { assistantText, type TranscriptKeys } from "./transcript-keys.ts";
-import type { ChatEvent, ToolResult } from "./types.ts";
+import { MESSAGE_BREAK, type ChatEvent, type ToolResult } from "./types.ts";
 
 /**
  * Extends a request's transcript key with the turn's answer as the client receives it, so the
  * client's next request, which repeats that answer, finds the thread: per segment the text
- * (one assistant message), then the tool calls, then the results the client sent for them.
+ * (its messages as one, joined by MESSAGE_BREAK), then the tool calls, then the results the client sent for them.
  * Reasoning is left out: clients do not send it back. Text is hashed as it streams, never kept.
  */
 export class TurnTranscript {
   readonly #keys: TranscriptKeys;
   #key: string;
   #text = assistantText();
+  /** A new assistant message began after text of this one: the break goes in before its text. */
+  #breakPending = false;
 
   constructor(keys: TranscriptKeys, requestKey: string) {
     this.#keys = keys;
@@ -23,8 +25,13 @@ export class TurnTranscript {
   }
 
   seen(event: ChatEvent): void {
-    if (event.type === "text") {
-      if (event.delta) this.#text.empty = false;
+    if (event.type === "message") {
+      this.#breakPending = !this.#text.empty;
+    } else if (event.type === "text") {
+      if (!event.delta) return;
+      if (this.#breakPending) this.#text.hash.update(MESSAGE_BREAK);
+      this.#breakPending = false;
+      this.#text.empty = false;
       this.#text.hash.update(event.delta);
     } else if (event.type === "tool_calls") {
       this.#endMessage();
@@ -43,5 +50,6 @@ export class TurnTranscript {
   #endMessage(): void {
     if (!this.#text.empty) this.#key = this.#keys.nextDigest(this.#key, this.#text.hash.digest("hex"));
     this.#text = assistantText();
+    this.#breakPending = false;
   }
 }

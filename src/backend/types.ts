@@ -1,3 +1,5 @@
+import type { ReasoningSummary } from "../config.ts";
+
 /** The backend contract in the adapter's own terms; the HTTP layer knows nothing of Codex. */
 
 /** One earlier conversation item, replayed before the new turn. */
@@ -63,6 +65,8 @@ export interface ChatTurnRequest {
    */
   readonly onPause: (turn: PausedTurn) => void;
   readonly reasoningEffort: string | undefined;
+  /** The reasoning summary to ask for (`none`: none); Codex asks only models that write one. */
+  readonly reasoningSummary: ReasoningSummary;
   /** Aborts the turn (client gone or timeout); the backend interrupts Codex and ends the stream. */
   readonly signal: AbortSignal;
 }
@@ -75,8 +79,24 @@ export interface TokenUsage {
   readonly totalTokens: number;
 }
 
+/**
+ * What an assistant message is: commentary (progress the model writes before tool calls or its
+ * answer) or the answer; null when the model does not say.
+ */
+export type MessagePhase = "commentary" | "final_answer" | null;
+
+/**
+ * Between consecutive assistant messages where an API has one text for them (Chat Completions'
+ * `content`, a replayed history): the conversation key of warm threads hashes them the same way.
+ */
+export const MESSAGE_BREAK = "\n\n";
+
 export type ChatEvent =
+  /** An assistant message begins; its text follows as `text` events (the first message may come without one). */
+  | { readonly type: "message"; readonly phase: MessagePhase }
   | { readonly type: "text"; readonly delta: string }
+  /** A part of the reasoning summary begins; its text follows as `reasoning` events. */
+  | { readonly type: "reasoning_part" }
   | { readonly type: "reasoning"; readonly delta: string }
   | { readonly type: "usage"; readonly usage: TokenUsage }
   /** The model called client tools; the stream ends after this event and the turn waits (see `onPause`). */

@@ -35,7 +35,7 @@ export function toApiError(err: unknown, login: string): ApiError {
         retryAfterSeconds: 30,
       });
     case "bad_request":
-      return new InvalidRequestError(`The upstream model service refused the request: ${err.message}`);
+      return new InvalidRequestError(`The upstream model service refused the request: ${err.message}`, { code: "upstream_refused" });
     case "crashed":
       return new UnavailableError(err.message, { code: "codex_restarting", retryAfterSeconds: 1 });
     case "unavailable":

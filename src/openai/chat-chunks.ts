@@ -1,4 +1,4 @@
-import type { ChatEvent, TokenUsage, ToolCall } from "../backend/types.ts";
+import { MESSAGE_BREAK, type ChatEvent, type TokenUsage, type ToolCall } from "../backend/types.ts";
 import type { ApiError, ErrorBody } from "../errors.ts";
 import type { StreamTranslator } from "../stream-translator.ts";
 import { toOpenAIUsage, type OpenAIUsage } from "./usage.ts";
@@ -39,12 +39,16 @@ export interface ChatChunk {
  * Translates a turn's adapter events into `chat.completion.chunk`s: the role first (the
  * `openai` SDK's stream helper needs it before any content), one chunk per text or reasoning
  * delta, one per tool call, the finish chunk, then with `includeUsage` a usage chunk.
+ * Assistant messages (commentary, answer) are one `content`, and summary parts one
+ * `reasoning_content`, each later one preceded by MESSAGE_BREAK in the delta that starts it.
  */
 export class ChatChunks implements StreamTranslator<ChatChunk, ErrorBody> {
   readonly #meta: CompletionMeta;
   readonly #includeUsage: boolean;
   #usage: TokenUsage | undefined;
   #finishReason: FinishReason = "stop";
+  readonly #content = new JoinedText();
+  readonly #reasoning = new JoinedText();
 
   constructor(meta: CompletionMeta, options: { includeUsage: boolean }) {
     this.#meta = meta;
@@ -56,8 +60,10 @@ export class ChatChunks implements StreamTranslator<ChatChunk, ErrorBody> {
   }
 
   event(e: ChatEvent): ChatChunk[] {
-    if (e.type === "text") return [this.#delta({ content: e.delta })];
-    if (e.type === "reasoning") return [this.#delta({ reasoning_content: e.delta })];
+    if (e.type === "message") this.#content.nextPart();
+    if (e.type === "reasoning_part") this.#reasoning.nextPart();
+    if (e.type === "text") return [this.#delta({ content: this.#content.delta(e.delta) })];
+    if (e.type === "reasoning") return [this.#delta({ reasoning_content: this.#reasoning.delta(e.delta) })];
     if (e.type === "usage") this.#usage = e.usage;
     if (e.type !== "tool_calls") return [];
     this.#finishReason = "tool_calls";
@@ -82,6 +88,24 @@ export class ChatChunks implements StreamTranslator<ChatChunk, ErrorBody> {
 
   #delta(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatChunk {
     return this.#chunk([{ index: 0, delta, logprobs: null, finish_reason: finishReason }]);
+  }
+}
+
+/** One text made of parts: a part's first non-empty delta is preceded by MESSAGE_BREAK when text came before it. */
+class JoinedText {
+  #started = false;
+  #breakPending = false;
+
+  nextPart(): void {
+    this.#breakPending = this.#started;
+  }
+
+  delta(delta: string): string {
+    if (!delta) return delta;
+    const joined = this.#breakPending ? MESSAGE_BREAK + delta : delta;
+    this.#started = true;
+    this.#breakPending = false;
+    return joined;
   }
 }
 

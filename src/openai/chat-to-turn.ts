@@ -1,5 +1,5 @@
 import { InvalidRequestError } from "../errors.ts";
-import type { HistoryItem } from "../backend/types.ts";
+import { MESSAGE_BREAK, type HistoryItem } from "../backend/types.ts";
 import type { ChatMessage, ChatRequest } from "./chat-request.ts";
 import { checkImageUrl } from "./image-input.ts";
 
@@ -62,7 +62,7 @@ export function chatToTurn(request: ChatRequest, limits: TurnLimits): TurnInput 
       const unanswered = (m.tool_calls ?? []).filter((c) => !calls.includes(c));
       // A call without a result cannot be replayed as a function call (the model service wants both); it stays text.
       const said = [text, ...unanswered.map((c) => `Called tool ${c.function.name}(${c.function.arguments ?? ""})`)].filter(Boolean);
-      if (said.length) conversation.push({ type: "assistant", text: said.join("\n") });
+      if (said.length) pushAssistant(conversation, said.join("\n"));
       for (const c of calls) {
         called.add(c.id ?? "");
         conversation.push({ type: "tool_call", callId: c.id ?? "", name: c.function.name, arguments: c.function.arguments || "{}" });
@@ -85,6 +85,13 @@ export function chatToTurn(request: ChatRequest, limits: TurnLimits): TurnInput 
     throw new InvalidRequestError("The last message must come from the user (or a tool).", { param: "messages" });
   }
   return { instructions: joined(instructions), history: conversation.slice(0, -1), input: last.text, inputImages: last.images };
+}
+
+/** Consecutive assistant texts are one answer's messages (commentary, answer): one text, as the conversation key hashes it. */
+function pushAssistant(conversation: HistoryItem[], text: string): void {
+  const last = conversation.at(-1);
+  if (last?.type === "assistant") conversation[conversation.length - 1] = { type: "assistant", text: last.text + MESSAGE_BREAK + text };
+  else conversation.push({ type: "assistant", text });
 }
 
 const joined = (parts: readonly string[]) => (parts.length ? parts.join("\n\n") : undefined);

@@ -1,19 +1,35 @@
-import type { ChatEvent, TokenUsage, ToolCall } from "../backend/types.ts";
+import type { ChatEvent, MessagePhase, TokenUsage, ToolCall } from "../backend/types.ts";
 import type { ApiError } from "../errors.ts";
 import type { StreamTranslator } from "../stream-translator.ts";
-import { functionCallItem, functionCallItemId, messageItem, responseObject, type FunctionCallItem, type MessageItem, type ResponseMeta, type ResponseObject } from "./response-object.ts";
+import {
+  functionCallItem,
+  functionCallItemId,
+  messageItem,
+  messageItemId,
+  reasoningItemId,
+  responseObject,
+  type OutputItem,
+  type ReasoningItem,
+  type ResponseMeta,
+  type ResponseObject,
+  type SummaryText,
+} from "./response-object.ts";
 
 type TextPart = { type: "output_text"; text: string; annotations: [] };
 type InItem = { item_id: string; output_index: number };
 type InText = InItem & { content_index: 0 };
+type InSummary = InItem & { summary_index: number };
 
 /** A Responses stream event before it is numbered. */
 type EventBody =
   | { type: "response.created" | "response.in_progress" | "response.completed"; response: ResponseObject }
-  | { type: "response.output_item.added" | "response.output_item.done"; output_index: number; item: MessageItem | FunctionCallItem }
+  | { type: "response.output_item.added" | "response.output_item.done"; output_index: number; item: OutputItem }
   | ({ type: "response.content_part.added" | "response.content_part.done"; part: TextPart } & InText)
   | ({ type: "response.output_text.delta"; delta: string; logprobs: [] } & InText)
   | ({ type: "response.output_text.done"; text: string; logprobs: [] } & InText)
+  | ({ type: "response.reasoning_summary_part.added" | "response.reasoning_summary_part.done"; part: SummaryText } & InSummary)
+  | ({ type: "response.reasoning_summary_text.delta"; delta: string } & InSummary)
+  | ({ type: "response.reasoning_summary_text.done"; text: string } & InSummary)
   | ({ type: "response.function_call_arguments.delta"; delta: string } & InItem)
   | ({ type: "response.function_call_arguments.done"; arguments: string } & InItem);
 
@@ -28,25 +44,33 @@ export interface ResponsesErrorEvent {
   param: string | null;
 }
 
+/** The item being streamed: its place in `output`, and what it has so far. */
+type OpenMessage = { id: string; index: number; phase: MessagePhase; text: string };
+type OpenReasoning = { id: string; index: number; parts: string[] };
+
 /**
  * Translates a turn's adapter events into the Responses event sequence: `response.created`,
- * `response.in_progress`, the message item (added, content part, `response.output_text.delta`s,
- * done) once text comes, function call items (added, arguments, done), then
- * `response.completed` with the whole response and usage. Numbers every event, errors too.
+ * `response.in_progress`, then the output items as they come: one message item per assistant
+ * message with text (added, content part, `response.output_text.delta`s, done; its own id and
+ * phase), one reasoning item per run of reasoning (its summary parts, as OpenAI streams them),
+ * function call items (added, arguments, done), then `response.completed` with the whole
+ * response and usage. Numbers every event, errors too.
  */
 export class ResponseEvents implements StreamTranslator<ResponsesEvent, ResponsesErrorEvent> {
   readonly #meta: ResponseMeta;
-  readonly #messageId: string;
   #sequence = 0;
-  #outputIndex = 0;
-  #messageIndex: number | undefined;
-  #text = "";
-  #calls: readonly ToolCall[] = [];
+  /** The finished items; an item opens at index `#output.length` (one is open at a time). */
+  readonly #output: OutputItem[] = [];
+  #message: OpenMessage | undefined;
+  /** The phase of the message whose text comes next (none said: null). */
+  #phase: MessagePhase = null;
+  #reasoning: OpenReasoning | undefined;
+  /** A summary part began after text of the current one: the next reasoning text starts it. */
+  #partPending = false;
   #usage: TokenUsage | undefined;
 
-  constructor(meta: ResponseMeta, messageId: string) {
+  constructor(meta: ResponseMeta) {
     this.#meta = meta;
-    this.#messageId = messageId;
   }
 
   start(): ResponsesEvent[] {
@@ -55,16 +79,34 @@ export class ResponseEvents implements StreamTranslator<ResponsesEvent, Response
   }
 
   event(e: ChatEvent): ResponsesEvent[] {
-    if (e.type === "text") return this.#textDelta(e.delta);
-    if (e.type === "usage") this.#usage = e.usage;
-    if (e.type !== "tool_calls") return [];
-    this.#calls = e.calls;
-    return [...this.#endText(), ...e.calls.flatMap((call) => this.#call(call))];
+    switch (e.type) {
+      case "message": {
+        const events = this.#endMessage();
+        this.#phase = e.phase;
+        return events;
+      }
+      case "text":
+        return this.#textDelta(e.delta);
+      case "reasoning_part":
+        // An open reasoning item has text in its current part (parts open at their first text).
+        this.#partPending = this.#reasoning !== undefined;
+        return [];
+      case "reasoning":
+        return this.#summaryDelta(e.delta);
+      case "usage":
+        this.#usage = e.usage;
+        return [];
+      case "tool_calls":
+        return [...this.#endMessage(), ...this.#endReasoning(), ...e.calls.flatMap((call) => this.#call(call))];
+      case "done":
+        return [];
+    }
   }
 
   end(): ResponsesEvent[] {
-    const output = { messageId: this.#messageId, text: this.#text, calls: this.#calls, usage: this.#usage };
-    return [...this.#endText(), this.#event({ type: "response.completed", response: responseObject(this.#meta, output) })];
+    const closing = [...this.#endMessage(), ...this.#endReasoning()];
+    const response = responseObject(this.#meta, { items: this.#output, usage: this.#usage });
+    return [...closing, this.#event({ type: "response.completed", response })];
   }
 
   error(e: ApiError): ResponsesErrorEvent {
@@ -76,42 +118,96 @@ export class ResponseEvents implements StreamTranslator<ResponsesEvent, Response
     return Object.assign({ type: body.type, sequence_number: this.#sequence++ }, body);
   }
 
+  /** Text of the current message; its item opens at the first non-empty delta (a message without text is no item). */
   #textDelta(delta: string): ResponsesEvent[] {
-    const events: ResponsesEvent[] = [];
-    if (this.#messageIndex === undefined) {
-      this.#messageIndex = this.#outputIndex++;
-      const at = { item_id: this.#messageId, output_index: this.#messageIndex, content_index: 0 as const };
-      events.push(this.#event({ type: "response.output_item.added", output_index: this.#messageIndex, item: messageItem(this.#messageId, "", "in_progress") }));
+    if (!delta) return [];
+    const events = this.#endReasoning();
+    let message = this.#message;
+    if (!message) {
+      message = this.#message = { id: messageItemId(), index: this.#output.length, phase: this.#phase, text: "" };
+      const at = { item_id: message.id, output_index: message.index, content_index: 0 as const };
+      events.push(this.#event({ type: "response.output_item.added", output_index: message.index, item: messageItem(message.id, message.phase, "", "in_progress") }));
       events.push(this.#event({ type: "response.content_part.added", ...at, part: { type: "output_text", text: "", annotations: [] } }));
     }
-    this.#text += delta;
-    events.push(this.#event({ type: "response.output_text.delta", item_id: this.#messageId, output_index: this.#messageIndex, content_index: 0, delta, logprobs: [] }));
+    message.text += delta;
+    events.push(this.#event({ type: "response.output_text.delta", item_id: message.id, output_index: message.index, content_index: 0, delta, logprobs: [] }));
     return events;
   }
 
-  /** Closes the message item, if any text was streamed. */
-  #endText(): ResponsesEvent[] {
-    const index = this.#messageIndex;
-    if (index === undefined) return [];
-    this.#messageIndex = undefined;
-    const at = { item_id: this.#messageId, output_index: index, content_index: 0 as const };
+  /** Closes the message item, if one is open. */
+  #endMessage(): ResponsesEvent[] {
+    const message = this.#message;
+    if (!message) return [];
+    this.#message = undefined;
+    const at = { item_id: message.id, output_index: message.index, content_index: 0 as const };
+    const item = messageItem(message.id, message.phase, message.text, "completed");
+    this.#output.push(item);
     return [
-      this.#event({ type: "response.output_text.done", ...at, text: this.#text, logprobs: [] }),
-      this.#event({ type: "response.content_part.done", ...at, part: { type: "output_text", text: this.#text, annotations: [] } }),
-      this.#event({ type: "response.output_item.done", output_index: index, item: messageItem(this.#messageId, this.#text, "completed") }),
+      this.#event({ type: "response.output_text.done", ...at, text: message.text, logprobs: [] }),
+      this.#event({ type: "response.content_part.done", ...at, part: { type: "output_text", text: message.text, annotations: [] } }),
+      this.#event({ type: "response.output_item.done", output_index: message.index, item }),
     ];
   }
 
+  /** Reasoning text: opens the reasoning item and, at its first text, each summary part. */
+  #summaryDelta(delta: string): ResponsesEvent[] {
+    if (!delta) return [];
+    const events = this.#endMessage();
+    let reasoning = this.#reasoning;
+    if (!reasoning) {
+      reasoning = this.#reasoning = { id: reasoningItemId(), index: this.#output.length, parts: [] };
+      events.push(this.#event({ type: "response.output_item.added", output_index: reasoning.index, item: { id: reasoning.id, type: "reasoning", summary: [] } }));
+    }
+    if (this.#partPending || !reasoning.parts.length) {
+      events.push(...this.#endPart(reasoning));
+      reasoning.parts.push("");
+      const part = { type: "summary_text" as const, text: "" };
+      events.push(this.#event({ type: "response.reasoning_summary_part.added", ...summaryAt(reasoning), part }));
+    }
+    this.#partPending = false;
+    reasoning.parts[reasoning.parts.length - 1] += delta;
+    events.push(this.#event({ type: "response.reasoning_summary_text.delta", ...summaryAt(reasoning), delta }));
+    return events;
+  }
+
+  /** Closes the current summary part, if any. */
+  #endPart(reasoning: OpenReasoning): ResponsesEvent[] {
+    const text = reasoning.parts.at(-1);
+    if (text === undefined) return [];
+    return [
+      this.#event({ type: "response.reasoning_summary_text.done", ...summaryAt(reasoning), text }),
+      this.#event({ type: "response.reasoning_summary_part.done", ...summaryAt(reasoning), part: { type: "summary_text", text } }),
+    ];
+  }
+
+  /** Closes the reasoning item, if one is open. */
+  #endReasoning(): ResponsesEvent[] {
+    const reasoning = this.#reasoning;
+    if (!reasoning) return [];
+    this.#reasoning = undefined;
+    this.#partPending = false;
+    const item: ReasoningItem = { id: reasoning.id, type: "reasoning", summary: reasoning.parts.map((text) => ({ type: "summary_text", text })) };
+    this.#output.push(item);
+    return [...this.#endPart(reasoning), this.#event({ type: "response.output_item.done", output_index: reasoning.index, item })];
+  }
+
   #call(call: ToolCall): ResponsesEvent[] {
-    const index = this.#outputIndex++;
+    const index = this.#output.length;
     const at = { item_id: functionCallItemId(call.callId), output_index: index };
+    const item = functionCallItem(call, "completed");
+    this.#output.push(item);
     return [
       this.#event({ type: "response.output_item.added", output_index: index, item: functionCallItem(call, "in_progress") }),
       this.#event({ type: "response.function_call_arguments.delta", ...at, delta: call.arguments }),
       this.#event({ type: "response.function_call_arguments.done", ...at, arguments: call.arguments }),
-      this.#event({ type: "response.output_item.done", output_index: index, item: functionCallItem(call, "completed") }),
+      this.#event({ type: "response.output_item.done", output_index: index, item }),
     ];
   }
+}
+
+/** Where the current summary part of a reasoning item is. */
+function summaryAt(reasoning: OpenReasoning): InSummary {
+  return { item_id: reasoning.id, output_index: reasoning.index, summary_index: reasoning.parts.length - 1 };
 }
 
 /** The non-streaming answer: the response `response.completed` carries, as a streaming client ends up with it. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { TokenUsage, ToolCall } from "../backend/types.ts";
+import { MESSAGE_BREAK, type MessagePhase, type TokenUsage, type ToolCall } from "../backend/types.ts";
 import { toolCallBody } from "./chat-chunks.ts";
 import type { ChatMessage } from "./chat-request.ts";
 
@@ -11,11 +11,10 @@ export interface ResponseMeta {
   readonly echo: Readonly<Record<string, unknown>>;
 }
 
-/** What one turn produced, in the order a Responses answer lists it. */
+/** What one turn produced. */
 export interface ResponseOutput {
-  readonly messageId: string;
-  readonly text: string;
-  readonly calls: readonly ToolCall[];
+  /** The finished items, in the order the answer lists them. */
+  readonly items: readonly OutputItem[];
   readonly usage: TokenUsage | undefined;
 }
 
@@ -26,7 +25,17 @@ export interface MessageItem {
   type: "message";
   status: ItemStatus;
   role: "assistant";
+  /** Which message of the answer this is, when the model says. */
+  phase?: "commentary" | "final_answer";
   content: { type: "output_text"; text: string; annotations: []; logprobs: [] }[];
+}
+
+export type SummaryText = { type: "summary_text"; text: string };
+
+export interface ReasoningItem {
+  id: string;
+  type: "reasoning";
+  summary: SummaryText[];
 }
 
 export interface FunctionCallItem {
@@ -38,6 +47,8 @@ export interface FunctionCallItem {
   arguments: string;
 }
 
+export type OutputItem = MessageItem | ReasoningItem | FunctionCallItem;
+
 export type ResponseUsage = ReturnType<typeof responseUsage>;
 
 export type ResponseObject = {
@@ -46,7 +57,7 @@ export type ResponseObject = {
   created_at: number;
   status: ItemStatus;
   model: string;
-  output: (MessageItem | FunctionCallItem)[];
+  output: OutputItem[];
   output_text: string;
   error: null;
   incomplete_details: null;
@@ -54,6 +65,7 @@ export type ResponseObject = {
 } & Readonly<Record<string, unknown>>;
 
 export const messageItemId = () => `msg_${randomUUID().replaceAll("-", "")}`;
+export const reasoningItemId = () => `rs_${randomUUID().replaceAll("-", "")}`;
 export const functionCallItemId = (callId: string) => `fc_${callId}`;
 
 /** The Responses API `usage` object. */
@@ -68,12 +80,13 @@ export function responseUsage(u: TokenUsage | undefined) {
   };
 }
 
-export function messageItem(id: string, text: string, status: ItemStatus): MessageItem {
+export function messageItem(id: string, phase: MessagePhase, text: string, status: ItemStatus): MessageItem {
   return {
     id,
     type: "message",
     status,
     role: "assistant",
+    ...(phase ? { phase } : {}),
     content: status === "completed" ? [{ type: "output_text", text, annotations: [], logprobs: [] }] : [],
   };
 }
@@ -91,9 +104,7 @@ export function functionCallItem(call: ToolCall, status: ItemStatus): FunctionCa
 
 /** The `response` object; `output` undefined means still in progress. */
 export function responseObject(meta: ResponseMeta, output: ResponseOutput | undefined): ResponseObject {
-  const items = output
-    ? [...(output.text ? [messageItem(output.messageId, output.text, "completed")] : []), ...output.calls.map((c) => functionCallItem(c, "completed"))]
-    : [];
+  const items = output ? [...output.items] : [];
   return {
     id: meta.id,
     object: "response",
@@ -101,12 +112,18 @@ export function responseObject(meta: ResponseMeta, output: ResponseOutput | unde
     status: output ? "completed" : "in_progress",
     model: meta.model,
     output: items,
-    output_text: output?.text ?? "",
+    output_text: outputText(items),
     error: null,
     incomplete_details: null,
     usage: output ? responseUsage(output.usage) : null,
     ...meta.echo,
   };
+}
+
+/** The messages' texts as one, as the conversation key and a replayed history join them. */
+function outputText(items: readonly OutputItem[]): string {
+  const texts = items.flatMap((item) => (item.type === "message" ? [item.content.map((c) => c.text).join("")] : []));
+  return texts.filter(Boolean).join(MESSAGE_BREAK);
 }
 
 /** The assistant's part of a finished response, as kept for `previous_response_id`. */

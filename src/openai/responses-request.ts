@@ -60,7 +60,11 @@ export const responsesRequestSchema = z
     tool_choice: toolChoice.nullable().optional(),
     parallel_tool_calls: z.boolean().nullable().optional(),
     text: z.object({ format: textFormat.optional() }).loose().nullable().optional(),
-    reasoning: z.object({ effort: z.string().nullable().optional() }).loose().nullable().optional(),
+    reasoning: z
+      .object({ effort: z.string().nullable().optional(), summary: z.enum(["auto", "concise", "detailed", "none"]).nullable().optional() })
+      .loose()
+      .nullable()
+      .optional(),
   })
   .loose();
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;

@@ -1,10 +1,12 @@
 import type { Backend, ChatEvent, PausedTurn } from "../backend/types.ts";
+import type { ReasoningSummary } from "../config.ts";
 import type { PreparedChat } from "./prepare-chat.ts";
 import type { WaitingTurns } from "./waiting-turns.ts";
 
 export interface TurnOptions {
   readonly model: string | undefined;
   readonly reasoningEffort: string | undefined;
+  readonly reasoningSummary: ReasoningSummary;
   readonly signal: AbortSignal;
 }
 
@@ -21,6 +23,7 @@ export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: Pre
   return backend.chat({
     model: options.model,
     reasoningEffort: options.reasoningEffort,
+    reasoningSummary: options.reasoningSummary,
     signal: options.signal,
     instructions: prepared.instructions,
     history: prepared.history,

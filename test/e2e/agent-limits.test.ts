@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { defaultCatalogModel } from "../helpers/codex-catalog.ts";
 import { authHeaders, startE2E, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
 import type { ReceivedRequest } from "../helpers/stand-in-upstream.ts";
 
-/** What the default model's window holds (the pinned catalog's 272,000 tokens), at about 4 characters a token. */
-const WINDOW_CHARS = 272_000 * 4;
+/** What the default model's usable window holds (the pinned catalog's figures), at about 4 characters a token. */
+const defaultModel = defaultCatalogModel();
+const WINDOW_CHARS = Math.floor(((defaultModel.context_window ?? 0) * (defaultModel.effective_context_window_percent ?? 100)) / 100) * 4;
+/** The adapter's default limit on a conversation's text (MAX_TOTAL_TEXT_CHARS). */
+const TEXT_LIMIT = 2_000_000;
 
 let e2e: E2E;
 before(async () => {
@@ -61,8 +65,8 @@ test("the same conversation goes through the Messages API", async () => {
 });
 
 test("text past the model's context window comes back as the typed error, never answered from Codex's summary of it", async () => {
-  const text = "All work and no play makes Jack a dull boy. ".repeat(Math.ceil((WINDOW_CHARS + 100_000) / 44));
-  assert.ok(text.length > WINDOW_CHARS && text.length < 2_000_000, "over the window, under the adapter's own text limit");
+  const text = "All work and no play makes Jack a dull boy. ".repeat(Math.floor((TEXT_LIMIT - 1000) / 44));
+  assert.ok(text.length > WINDOW_CHARS && text.length < TEXT_LIMIT, `over the window of ${defaultModel.slug} (${WINDOW_CHARS} characters), under the adapter's own text limit`);
   const before = e2e.upstream.modelCalls.length;
 
   const chat = await post("/chat/completions", { model: "codex-cli-default", messages: [{ role: "user", content: text }] });

@@ -14,17 +14,19 @@ after(() => e2e.close());
 const post = (body: object) =>
   fetch(`${e2e.baseURL}/chat/completions`, { method: "POST", headers: authHeaders(), body: JSON.stringify(body) });
 
-test("non-streaming: the stand-in's text and exact usage come back", async () => {
-  e2e.upstream.behave({ deltas: ["The ", "answer ", "is ", "42."] });
+test("non-streaming: the stand-in's text, its reasoning summary and exact usage come back", async () => {
+  e2e.upstream.behave({ deltas: ["The ", "answer ", "is ", "42."], summary: ["Looking it up.", "Found it."] });
   const res = await post({ model: "codex-cli-default", messages: [{ role: "user", content: "What is the answer?" }] });
   assert.equal(res.status, 200);
   const body = (await res.json()) as {
     object: string;
-    choices: { message: { role: string; content: string; refusal: null }; finish_reason: string }[];
+    choices: { message: { role: string; content: string; refusal: null; reasoning_content?: string }; finish_reason: string }[];
     usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   };
   assert.equal(body.object, "chat.completion");
-  assert.deepEqual(body.choices[0]?.message, { role: "assistant", content: "The answer is 42.", refusal: null });
+  // The default model writes reasoning summaries; the adapter asks for them (REASONING_SUMMARY=auto), its parts a blank line apart.
+  assert.deepEqual(body.choices[0]?.message, { role: "assistant", content: "The answer is 42.", refusal: null, reasoning_content: "Looking it up.\n\nFound it." });
+  assert.equal(e2e.upstream.modelCalls.at(-1)?.body.reasoning?.summary, "auto");
   assert.equal(body.choices[0]?.finish_reason, "stop");
   assert.deepEqual(body.usage.prompt_tokens, DEFAULT_USAGE.input_tokens);
   assert.deepEqual(body.usage.completion_tokens, DEFAULT_USAGE.output_tokens);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { STAND_IN_MODEL } from "../helpers/chatgpt-backend-answers.ts";
+import { defaultCatalogModel } from "../helpers/codex-catalog.ts";
 import { assertSignInAgain, authHeaders, type ChatGptE2E, startChatGptE2E, waitHealthy } from "../helpers/e2e-service.ts";
 import type { StandInChatGptOptions } from "../helpers/stand-in-chatgpt-backend.ts";
 
@@ -40,7 +40,7 @@ for (const refuseWebSocket of [false, true]) {
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as Completion).choices[0]?.message.content, `over ${transport}`);
       assert.deepEqual(e2e.chatgpt.modelCalls.map((c) => c.transport), [transport]);
-      assert.equal(e2e.chatgpt.modelCalls[0]?.body.model, STAND_IN_MODEL, "the body was decoded, and the model is the live catalog's default");
+      assert.equal(e2e.chatgpt.modelCalls[0]?.body.model, defaultCatalogModel().slug, "the body was decoded, and the model is the catalog's default");
       assert.ok(e2e.chatgpt.calls.some((c) => c.transport === "ws" && c.method === "GET"), "Codex tried the upgrade first");
     });
   });

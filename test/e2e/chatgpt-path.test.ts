@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { assertSignInAgain, authHeaders, type ChatGptE2E, startChatGptE2E, waitFor, waitHealthy } from "../helpers/e2e-service.ts";
+import { LIVE_ONLY_MODEL } from "../helpers/chatgpt-backend-answers.ts";
 import { parseSse } from "../helpers/sse.ts";
 import type { BackendCall } from "../helpers/stand-in-chatgpt-backend.ts";
 
@@ -91,9 +92,9 @@ test("the plan's usage windows and credits reach /v1/usage, the x-ratelimit-* he
   assert.equal(state.account.rateLimits.primary.usedPercent, 61);
 });
 
-test("/v1/models lists the backend's catalog", async () => {
+test("/v1/models lists the backend's live catalog, a model the pinned binary does not know included", async () => {
   const models = (await (await fetch(`${e2e.baseURL}/models`, { headers: authHeaders() })).json()) as { data: { id: string }[] };
-  assert.ok(models.data.some((m) => m.id === "standin-chatgpt-model"), JSON.stringify(models.data));
+  assert.ok(models.data.some((m) => m.id === LIVE_ONLY_MODEL), JSON.stringify(models.data));
 });
 
 test("a usage limit (429 with the limit headers) is a 429 until the reported reset", async () => {

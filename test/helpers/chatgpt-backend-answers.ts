@@ -1,11 +1,16 @@
+import { bundledCatalog, defaultCatalogModel } from "./codex-catalog.ts";
+
 /**
  * What the stand-in ChatGPT backend answers, in the shapes Codex 0.171.0 decodes (checked with
  * the binary; source: openai/codex codex-rs/backend-client, model-provider/src/workspace_routing.rs,
  * protocol/src/openai_models.rs, codex-api/src/rate_limits.rs and api_bridge.rs).
  */
 
-/** A model id only the stand-in's catalog has: seeing it in `model/list` proves Codex used the live catalog. */
-export const STAND_IN_MODEL = "standin-chatgpt-model";
+/**
+ * A model only the stand-in's live catalog has, as if released after the pin: cloned from the
+ * default entry (so it takes the same code-mode path), seeing it served proves the live catalog was used.
+ */
+export const LIVE_ONLY_MODEL = "gpt-live-standin";
 
 /** The usage windows the stand-in reports, in `wham/usage` and in the `x-codex-*` headers of model answers. */
 export interface StandInLimits {
@@ -42,38 +47,10 @@ export function accountsCheck(accountId: string, workspaceOrigin: string): objec
   };
 }
 
-/** `GET codex/models`: one model, with every field the 0.171.0 decoder requires (a bad entry makes Codex fall back to its bundled catalog). */
-export function modelsCatalog(): object {
-  const levels = ["low", "medium", "high"].map((effort) => ({ effort, description: `${effort} effort` }));
-  return {
-    models: [
-      {
-        slug: STAND_IN_MODEL,
-        display_name: "Stand-in ChatGPT model",
-        description: "Served by the test suite's stand-in ChatGPT backend.",
-        default_reasoning_level: "medium",
-        supported_reasoning_levels: levels,
-        shell_type: "shell_command",
-        visibility: "list",
-        minimal_client_version: "0.1.0",
-        supported_in_api: true,
-        priority: 0,
-        upgrade: null,
-        base_instructions: "You are a stand-in model.",
-        supports_reasoning_summaries: false,
-        support_verbosity: false,
-        default_verbosity: null,
-        apply_patch_tool_type: null,
-        truncation_policy: { mode: "tokens", limit: 10_000 },
-        supports_parallel_tool_calls: false,
-        context_window: 128_000,
-        experimental_supported_tools: [],
-        input_modalities: ["text", "image"],
-        prefer_websockets: true,
-        available_in_plans: ["free", "plus", "pro", "team", "business", "enterprise"],
-      },
-    ],
-  };
+/** `GET codex/models`: the pinned binary's own catalog (read from it, never a copy), plus LIVE_ONLY_MODEL. */
+export function modelsCatalog(bundled = bundledCatalog()): object {
+  const later = { ...defaultCatalogModel(bundled), slug: LIVE_ONLY_MODEL, display_name: "Live-only stand-in", priority: 999 };
+  return { ...bundled, models: [...bundled.models, later] };
 }
 
 /** `GET wham/usage` (account/rateLimits/read). */

@@ -3,7 +3,7 @@ import { decompress } from "fzstd";
 import { WebSocket, WebSocketServer } from "ws";
 import { z } from "zod";
 import { faultAnswer, rateLimitHeaders, rateLimitsEvent, type StandInLimits } from "./chatgpt-backend-answers.ts";
-import { pauseUntilClose, playAnswer, serveSseAnswer, type Behavior } from "./responses-answer.ts";
+import { askOf, pauseUntilClose, playAnswer, serveSseAnswer, type Behavior } from "./responses-answer.ts";
 
 /**
  * The model stream of the stand-in ChatGPT backend (`codex/responses`), over both transports
@@ -21,6 +21,7 @@ const modelCallBody = z.looseObject({
   input: z.array(z.looseObject({ type: z.string(), role: z.string().optional() })).optional(),
   tools: z.array(z.looseObject({ type: z.string(), name: z.string().optional() })).optional(),
   generate: z.boolean().optional(),
+  reasoning: z.looseObject({ summary: z.string().optional() }).optional(),
   /** Codex's thread id: the backend routes its prompt cache by it. */
   prompt_cache_key: z.string().optional(),
 });
@@ -73,7 +74,7 @@ export async function answerModelPost(res: http.ServerResponse, body: ModelCallB
     res.writeHead(f.status, { "content-type": "application/json", ...f.headers }).end(JSON.stringify(f.body));
     return;
   }
-  await serveSseAnswer(res, state.behavior(call), n, () => state.dropped(), rateLimitHeaders(state.limits()));
+  await serveSseAnswer(res, state.behavior(call), n, () => state.dropped(), askOf(body), rateLimitHeaders(state.limits()));
 }
 
 /** The WebSocket side: `handleUpgrade` for upgrade requests on `codex/responses`. */
@@ -126,5 +127,5 @@ async function answerWsMessage(ws: WebSocket, upgrade: http.IncomingMessage, tex
       state.dropped();
       ws.terminate();
     },
-  });
+  }, warmup ? { summary: false } : askOf(body));
 }

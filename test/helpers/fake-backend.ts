@@ -241,6 +241,7 @@ export class FakeBackend implements Backend {
       outputSchema: request.outputSchema,
       onPause: request.onPause,
       reasoningEffort: request.reasoningEffort,
+      reasoningSummary: request.reasoningSummary,
       signal,
       get aborted() {
         return signal.aborted;

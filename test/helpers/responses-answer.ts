@@ -30,7 +30,28 @@ export interface Behavior {
   readonly splitMultiByteMs?: number;
   /** Answer with these function calls (after any text deltas) instead of ending with a message. */
   readonly functionCalls?: readonly StandInFunctionCall[];
+  /**
+   * A commentary message first, as the catalog's models write one before tool calls or their
+   * answer (a message item with `phase: "commentary"`; the answer's has `phase: "final_answer"`).
+   */
+  readonly commentary?: readonly string[];
+  /** The reasoning summary's parts, sent only to a request that asks for a summary, as the real service does (default DEFAULT_SUMMARY). */
+  readonly summary?: readonly string[];
 }
+
+/** What a model request asked for that shapes the answer. */
+export interface ModelAsk {
+  /** `reasoning.summary` is set (and not "none"). */
+  readonly summary: boolean;
+}
+
+/** Reads a model request's asks from its body. */
+export function askOf(body: { readonly reasoning?: { readonly summary?: string | null | undefined } | null | undefined }): ModelAsk {
+  const summary = body.reasoning?.summary;
+  return { summary: typeof summary === "string" && summary !== "none" };
+}
+
+export const DEFAULT_SUMMARY: readonly string[] = ["Reading the request.", "Writing the answer."];
 
 export interface StandInFunctionCall {
   readonly callId: string;
@@ -65,39 +86,37 @@ export interface AnswerSink {
 }
 
 /**
- * Plays a successful answer (`response.created` … `response.completed`, or a drop) into `sink`;
- * `n` numbers the ids. True when it reached `response.completed`.
+ * Plays a successful answer (`response.created` … `response.completed`, or a drop) into `sink`:
+ * the reasoning summary when asked, a commentary message, the answer's message, then function
+ * calls; `n` numbers the ids. True when it reached `response.completed`.
  */
-export async function playAnswer(b: Behavior, n: number, sink: AnswerSink): Promise<boolean> {
-  const id = `msg_${n}`;
+export async function playAnswer(b: Behavior, n: number, sink: AnswerSink, ask: ModelAsk = { summary: false }): Promise<boolean> {
+  let outputIndex = 0;
   await sink.send({ type: "response.created", response: { id: `resp_${n}` } });
+  if (ask.summary) await playSummary(sink, `rs_${n}`, outputIndex++, b.summary ?? DEFAULT_SUMMARY);
+  if (b.commentary?.length) {
+    await playMessage(sink, { id: `msg_${n}_c`, phase: "commentary", outputIndex: outputIndex++ }, b.commentary);
+  }
   const deltas = b.deltas ?? (b.functionCalls ? [] : ["Hello"]);
   if (deltas.length) {
-    await sink.send({ type: "response.output_item.added", output_index: 0, item: { type: "message", id, role: "assistant", content: [] } });
+    const answer: MessageAt = { id: `msg_${n}`, phase: "final_answer", outputIndex: outputIndex++ };
+    await sink.send({ type: "response.output_item.added", output_index: answer.outputIndex, item: messageItem(answer, []) });
     for (const [i, delta] of deltas.entries()) {
       if (i > 0 && b.deltaIntervalMs) await sink.pause(b.deltaIntervalMs);
       if (sink.gone) return false;
       if (i === b.dropAfterDeltas) return (sink.drop(), false);
-      await sink.send({ type: "response.output_text.delta", item_id: id, output_index: 0, content_index: 0, delta });
+      await sink.send({ type: "response.output_text.delta", item_id: answer.id, output_index: answer.outputIndex, content_index: 0, delta });
     }
+    if (b.dropAfterDeltas === undefined || b.dropAfterDeltas < deltas.length) await endMessage(sink, answer, deltas);
   }
   if (b.dropAfterDeltas !== undefined && b.dropAfterDeltas >= deltas.length) {
     await sink.pause(b.deltaIntervalMs ?? 0);
     return (sink.drop(), false);
   }
-  if (deltas.length) {
-    const text = deltas.join("");
-    await sink.send({
-      type: "response.output_item.done",
-      output_index: 0,
-      item: { type: "message", id, role: "assistant", content: [{ type: "output_text", text, annotations: [] }] },
-    });
-  }
   for (const [i, call] of (b.functionCalls ?? []).entries()) {
     const item = { type: "function_call", id: `fc_${n}_${i}`, call_id: call.callId, name: call.name };
-    const outputIndex = i + (deltas.length ? 1 : 0);
     await sink.send({ type: "response.output_item.added", output_index: outputIndex, item: { ...item, arguments: "" } });
-    await sink.send({ type: "response.output_item.done", output_index: outputIndex, item: { ...item, arguments: call.arguments, status: "completed" } });
+    await sink.send({ type: "response.output_item.done", output_index: outputIndex++, item: { ...item, arguments: call.arguments, status: "completed" } });
   }
   const u = b.usage ?? DEFAULT_USAGE;
   await sink.send({
@@ -114,6 +133,42 @@ export async function playAnswer(b: Behavior, n: number, sink: AnswerSink): Prom
     },
   });
   return true;
+}
+
+interface MessageAt {
+  readonly id: string;
+  readonly phase: "commentary" | "final_answer";
+  readonly outputIndex: number;
+}
+
+function messageItem(at: MessageAt, content: object[]): object {
+  return { type: "message", id: at.id, role: "assistant", phase: at.phase, content };
+}
+
+/** A whole message item: added, its text deltas, done. */
+async function playMessage(sink: AnswerSink, at: MessageAt, deltas: readonly string[]): Promise<void> {
+  await sink.send({ type: "response.output_item.added", output_index: at.outputIndex, item: messageItem(at, []) });
+  for (const delta of deltas) await sink.send({ type: "response.output_text.delta", item_id: at.id, output_index: at.outputIndex, content_index: 0, delta });
+  await endMessage(sink, at, deltas);
+}
+
+async function endMessage(sink: AnswerSink, at: MessageAt, deltas: readonly string[]): Promise<void> {
+  const text = deltas.join("");
+  await sink.send({ type: "response.output_item.done", output_index: at.outputIndex, item: messageItem(at, [{ type: "output_text", text, annotations: [] }]) });
+}
+
+/** A reasoning item with its summary, part by part, as the Responses API streams it. */
+async function playSummary(sink: AnswerSink, id: string, outputIndex: number, parts: readonly string[]): Promise<void> {
+  const item = (summary: object[]) => ({ type: "reasoning", id, summary, encrypted_content: "stand-in-reasoning" });
+  await sink.send({ type: "response.output_item.added", output_index: outputIndex, item: item([]) });
+  for (const [summaryIndex, text] of parts.entries()) {
+    const at = { item_id: id, output_index: outputIndex, summary_index: summaryIndex };
+    await sink.send({ type: "response.reasoning_summary_part.added", ...at, part: { type: "summary_text", text: "" } });
+    await sink.send({ type: "response.reasoning_summary_text.delta", ...at, delta: text });
+    await sink.send({ type: "response.reasoning_summary_text.done", ...at, text });
+    await sink.send({ type: "response.reasoning_summary_part.done", ...at, part: { type: "summary_text", text } });
+  }
+  await sink.send({ type: "response.output_item.done", output_index: outputIndex, item: item(parts.map((text) => ({ type: "summary_text", text }))) });
 }
 
 /** A pause that ends early when `closable` emits "close" (so a stand-in notices Codex hanging up). */
@@ -176,7 +231,14 @@ function sseSink(res: ServerResponse, b: Behavior, onDrop: () => void): AnswerSi
  * Answers one model call over HTTP as `b` says: after `firstByteDelayMs`, either the error status
  * with its JSON body, or an SSE stream. `headers` go on either (the ChatGPT backend's rate-limit headers).
  */
-export async function serveSseAnswer(res: ServerResponse, b: Behavior, n: number, onDrop: () => void, headers: Readonly<Record<string, string>> = {}): Promise<void> {
+export async function serveSseAnswer(
+  res: ServerResponse,
+  b: Behavior,
+  n: number,
+  onDrop: () => void,
+  ask: ModelAsk,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const sink = sseSink(res, b, onDrop);
   if (b.firstByteDelayMs) await sink.pause(b.firstByteDelayMs);
   if (sink.gone) return;
@@ -186,5 +248,5 @@ export async function serveSseAnswer(res: ServerResponse, b: Behavior, n: number
     return;
   }
   res.writeHead(200, { "content-type": "text/event-stream", ...headers, ...b.headers });
-  if (await playAnswer(b, n, sink)) res.end();
+  if (await playAnswer(b, n, sink, ask)) res.end();
 }

@@ -109,6 +109,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
   const knobs = { connectionDelayMs: options.connectionDelayMs ?? 0, refuseWebSocket: options.refuseWebSocket ?? false, dropped: 0 };
   let limits = defaultLimits();
   let pick: (call: ModelCall) => Behavior = () => ({ deltas: DEFAULT_DELTAS });
+  const catalog = modelsCatalog();
   let origin = "";
   /** Which TCP connection each TLS socket is (see BackendCall.connection). */
   const connectionIds = new WeakMap<net.Socket, number>();
@@ -167,7 +168,7 @@ export async function startStandInChatGptBackend(options: StandInChatGptOptions 
         case "accounts-check":
           return json(200, accountsCheck(options.accountId ?? FAKE_ACCOUNT_ID, options.workspaceOrigin === "NO_CONSTRAINT" ? "NO_CONSTRAINT" : (options.publicOrigin ?? origin)));
         case "models":
-          return json(200, modelsCatalog());
+          return json(200, catalog);
         case "settings":
           return json(200, { commit_attribution_enabled: false });
         case "usage":

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { DEFAULT_DELTAS, serveSseAnswer, type Behavior } from "./responses-answer.ts";
+import { askOf, DEFAULT_DELTAS, serveSseAnswer, type Behavior } from "./responses-answer.ts";
 
 export { cutInsideMultiByte, DEFAULT_USAGE, type Behavior, type StandInFunctionCall, type UpstreamUsage } from "./responses-answer.ts";
 
@@ -21,7 +21,8 @@ export interface ReceivedRequest {
     tools?: { type: string; name?: string; description?: string; parameters?: unknown }[];
     text?: { format?: { type?: string; name?: string; strict?: boolean; schema?: unknown } };
     instructions?: string;
-    reasoning?: { effort?: string };
+    reasoning?: { effort?: string; summary?: string };
+    parallel_tool_calls?: boolean;
     /** Codex sends its thread id: the upstream routes its prompt cache by it. */
     prompt_cache_key?: string;
   };
@@ -65,14 +66,14 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
         res.writeHead(404).end();
         return;
       }
-      void answer(res, pick(received), ++counter);
+      void answer(res, received, ++counter);
     });
   });
 
-  async function answer(res: http.ServerResponse, b: Behavior, n: number): Promise<void> {
+  async function answer(res: http.ServerResponse, received: ReceivedRequest, n: number): Promise<void> {
     openStreams += 1;
     try {
-      await serveSseAnswer(res, b, n, () => (dropped += 1));
+      await serveSseAnswer(res, pick(received), n, () => (dropped += 1), askOf(received.body));
     } finally {
       openStreams -= 1;
     }
@@ -107,7 +108,6 @@ export async function startStandInUpstream(): Promise<StandInUpstream> {
 export function standInCodexConfig(baseUrl: string, providerSettings: readonly string[] = []): string {
   return [
     'model_provider = "standin"',
-    'model = "stand-in-model"',
     "[model_providers.standin]",
     'name = "stand-in"',
     `base_url = "${baseUrl}"`,

@@ -57,6 +57,7 @@ const turn = (signal: AbortSignal) => ({
   outputSchema: undefined,
   onPause: () => undefined,
   reasoningEffort: undefined,
+  reasoningSummary: "auto" as const,
   signal,
 });
 

@@ -38,6 +38,22 @@ describe("mapTurnError", () => {
     });
   }
 
+  // What Codex 0.171.0 reports for a model service refusing a request (checked against the stand-ins): `other`, the service's error as JSON.
+  const refusal = { type: "invalid_request_error", code: "invalid_value", message: "Tools of type 'function' are not supported with this model.", param: "tools" };
+  const relayed: [string, string, BackendErrorKind, string][] = [
+    ["the HTTP body of a 400", JSON.stringify({ error: refusal }), "bad_request", refusal.message],
+    ["the WebSocket's error event of a 400", JSON.stringify({ type: "error", status: 400, error: refusal, headers: {} }), "bad_request", refusal.message],
+    ["a 500's body", JSON.stringify({ error: { type: "server_error", message: "overloaded" } }), "upstream", "overloaded"],
+    ["JSON of another shape", '{"detail":"x"}', "upstream", '{"detail":"x"}'],
+    ["text that merely looks like JSON", "{not json", "upstream", "{not json"],
+  ];
+  for (const [label, message, kind, said] of relayed) {
+    test(`other, with ${label} as the message -> ${kind}, in the service's words`, () => {
+      const err = mapTurnError(turnError("other", message), undefined, NOW_MS);
+      assert.deepEqual([err.kind, err.message], [kind, said]);
+    });
+  }
+
   test("never matches message text", () => {
     assert.equal(mapTurnError(turnError(null, "rate limit exceeded, unauthorized, context window"), undefined, NOW_MS).kind, "upstream");
   });

@@ -210,6 +210,17 @@ describe("ChatGPT backend settings", () => {
   });
 });
 
+describe("models", () => {
+  test("CODEX_TOOL_MODE is direct unless switched back to Codex's own; REASONING_SUMMARY is auto unless set", () => {
+    assert.equal(load({}).codexToolMode, "direct");
+    assert.equal(load({ CODEX_TOOL_MODE: "codex" }).codexToolMode, "codex");
+    assert.equal(load({}).reasoningSummary, "auto");
+    assert.equal(load({ REASONING_SUMMARY: "none" }).reasoningSummary, "none");
+    assert.equal(load({ REASONING_SUMMARY: "detailed" }).reasoningSummary, "detailed");
+    assert.throws(() => load({ CODEX_TOOL_MODE: "code", REASONING_SUMMARY: "off" }), /CODEX_TOOL_MODE[\s\S]*REASONING_SUMMARY/);
+  });
+});
+
 describe("spare threads", () => {
   test("SPARE_THREADS defaults to two waves of MAX_CONCURRENT_REQUESTS, at most 16, and is clamped to 0-64", () => {
     assert.equal(load({}).spareThreads, 16);

@@ -17,6 +17,7 @@ function request(history: readonly HistoryItem[], input: string, extra: Partial<
     outputSchema: undefined,
     onPause: () => undefined,
     reasoningEffort: undefined,
+    reasoningSummary: "auto",
     signal: new AbortController().signal,
     ...extra,
   };

@@ -26,6 +26,9 @@ const CASES: readonly { readonly name: string; readonly events: readonly ChatEve
 /** The same events as a fake backend's script (a tool_calls event is the turn pausing on them). */
 const script = (events: readonly ChatEvent[]): TurnStep[] => events.map((event) => (event.type === "tool_calls" ? { pause: event.calls } : { event }));
 
+/** Ids are fresh per request and per item; everything else must match. */
+const withoutIds = (value: unknown) => JSON.parse(JSON.stringify(value).replace(/chatcmpl-[0-9a-f-]{36}|(resp|msg|rs)_[0-9a-f]{32}/g, "<id>")) as unknown;
+
 const ZERO_OPENAI_USAGE = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
 const OPENAI_USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, prompt_tokens_details: { cached_tokens: 3 }, completion_tokens_details: { reasoning_tokens: 2 } };
 
@@ -48,22 +51,22 @@ describe("each translator's fold is the non-streaming answer", () => {
     }
   });
 
-  test("Responses: output items (a message only when there was text), output_text and usage", async () => {
+  test("Responses: output items (reasoning, a message only when there was text), output_text and usage", async () => {
     const usage = { input_tokens: 11, input_tokens_details: { cached_tokens: 3 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 18 };
-    const message = (text: string) => ({ id: "msg_1", type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] });
+    const message = (text: string) => ({ id: "<id>", type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] });
     const calls = CALLS.map((c) => ({ id: `fc_${c.callId}`, type: "function_call", status: "completed", call_id: c.callId, name: c.name, arguments: c.arguments }));
     const zero = { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
     const expected: Record<string, object> = {
       text: { output: [message("Hello")], output_text: "Hello", usage },
-      "reasoning, then text": { output: [message("Hi")], output_text: "Hi", usage },
+      "reasoning, then text": { output: [{ id: "<id>", type: "reasoning", summary: [{ type: "summary_text", text: "Thinking" }] }, message("Hi")], output_text: "Hi", usage },
       "text, then tool calls": { output: [message("Checking."), ...calls], output_text: "Checking.", usage },
       "tool calls only": { output: calls, output_text: "", usage },
       "no usage reported": { output: [message("Hi")], output_text: "Hi", usage: zero },
     };
     for (const { name, events } of CASES) {
-      const frames = await translateAll(events, new ResponseEvents({ id: "resp_1", createdAt: 1, model: "m", echo: {} }, "msg_1"));
+      const frames = await translateAll(events, new ResponseEvents({ id: "resp_1", createdAt: 1, model: "m", echo: {} }));
       const response = foldResponse(frames);
-      assert.deepEqual({ output: response.output, output_text: response.output_text, usage: response.usage }, expected[name], name);
+      assert.deepEqual(withoutIds({ output: response.output, output_text: response.output_text, usage: response.usage }), expected[name], name);
       assert.equal(response.status, "completed", name);
       // What a client assembling the stream sees agrees with the answer: the text deltas and the finished items.
       assert.equal(deltasOf(frames), response.output_text, name);
@@ -109,9 +112,6 @@ const APIS: readonly { readonly name: string; readonly path: string; readonly bo
     fold: (data) => foldMessage(data.map((d) => JSON.parse(d) as MessagesEvent)),
   },
 ];
-
-/** Ids are fresh per request; everything else must match. */
-const withoutIds = (value: unknown) => JSON.parse(JSON.stringify(value).replace(/chatcmpl-[0-9a-f-]{36}|resp_[0-9a-f]{32}|msg_[0-9a-f]{32}/g, "<id>")) as unknown;
 
 describe("on the wire, the folded stream equals the non-streaming answer", () => {
   for (const api of APIS) {

@@ -21,7 +21,7 @@ export function chatRoutes(deps: AppDeps): Hono<AppEnv> {
     const body = await readJson(c, chatRequestSchema, config.maxRequestBodyBytes);
     trace.note({ model: body.model ?? DEFAULT_MODEL_ALIAS, stream: body.stream === true });
     const prepared = prepareChat(body, config, backend.features);
-    const target = await resolveTarget(deps, { model: body.model, effort: body.reasoning_effort ?? undefined, hasImages: prepared.hasImages });
+    const target = await resolveTarget(deps, { model: body.model, effort: body.reasoning_effort ?? undefined, hasImages: prepared.hasImages, summary: "default" });
     const meta: CompletionMeta = { id: `chatcmpl-${randomUUID()}`, created: clock.nowSeconds(), model: body.model ?? DEFAULT_MODEL_ALIAS };
 
     // A non-streaming answer always carries usage; a stream only when asked (`stream_options.include_usage`).

@@ -26,7 +26,7 @@ export function messagesRoutes(deps: AppDeps): Hono<AppEnv> {
     rejectUnsupported(body, MESSAGES_PARAMETERS);
     const chat = messagesToChat(body);
     const prepared = inMessagesTerms(() => prepareChat(chat, config, backend.features));
-    const target = await resolveTarget(deps, { model: body.model, effort: messagesEffort(body), hasImages: prepared.hasImages });
+    const target = await resolveTarget(deps, { model: body.model, effort: messagesEffort(body), hasImages: prepared.hasImages, summary: showsThinking(body) ? "default" : "none" });
     const meta: MessageMeta = { id: `msg_${randomUUID().replaceAll("-", "")}`, model: body.model, thinking: showsThinking(body), requestId: trace.id };
 
     const translator = new MessageEvents(meta);

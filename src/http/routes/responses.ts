@@ -5,7 +5,7 @@ import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
 import { RESPONSES_PARAMETERS, rejectUnsupported } from "../../openai/parameters.ts";
 import { prepareChat } from "../../openai/prepare-chat.ts";
 import { foldResponse, ResponseEvents, type ResponsesEvent } from "../../openai/response-events.ts";
-import { messageItemId, outputMessage, type ResponseMeta } from "../../openai/response-object.ts";
+import { outputMessage, type ResponseMeta } from "../../openai/response-object.ts";
 import { responsesRequestSchema, type ResponsesRequest } from "../../openai/responses-request.ts";
 import { inResponsesTerms, responsesToChat } from "../../openai/responses-to-chat.ts";
 import { beforeEnd } from "../../stream-translator.ts";
@@ -35,11 +35,11 @@ export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
     }
     const { chat, conversation } = responsesToChat(body, previous);
     const prepared = inResponsesTerms(() => prepareChat(chat, config, backend.features));
-    const target = await resolveTarget(deps, { model: body.model, effort: body.reasoning?.effort ?? undefined, hasImages: prepared.hasImages });
+    const target = await resolveTarget(deps, { model: body.model, effort: body.reasoning?.effort ?? undefined, hasImages: prepared.hasImages, summary: body.reasoning?.summary ?? "none" });
     const meta: ResponseMeta = { id: `resp_${randomUUID().replaceAll("-", "")}`, createdAt: clock.nowSeconds(), model: body.model ?? DEFAULT_MODEL_ALIAS, echo: echo(body) };
     // Stored before `response.completed` is written: a client may name it in its next request at once.
     const remember = (frames: readonly ResponsesEvent[]) => responseStore.put(meta.id, [...conversation, outputMessage(foldResponse(frames))]);
-    const translator = beforeEnd(new ResponseEvents(meta, messageItemId()), remember);
+    const translator = beforeEnd(new ResponseEvents(meta), remember);
 
     const turn = await startSlottedTurn(c, deps, prepared, target);
     return answerTurn(c, turn, { translator, wire: NAMED_FRAMES, fold: foldResponse }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs, clock: deps.clock });
