@@ -59,9 +59,10 @@ const customTool = z
 const serverTool = z.object({ type: z.string().refine((t) => t !== "custom", { abort: true }), name: z.string().optional() }).loose();
 export type AnthropicTool = z.infer<typeof customTool> | z.infer<typeof serverTool>;
 
+const disableParallel = { disable_parallel_tool_use: z.boolean().optional() };
 const toolChoice = z.union([
-  z.object({ type: z.enum(["auto", "any", "none"]) }).loose(),
-  z.object({ type: z.literal("tool"), name: z.string() }).loose(),
+  z.object({ type: z.enum(["auto", "any", "none"]), ...disableParallel }).loose(),
+  z.object({ type: z.literal("tool"), name: z.string(), ...disableParallel }).loose(),
 ]);
 export type AnthropicToolChoice = z.infer<typeof toolChoice>;
 

@@ -32,6 +32,7 @@ export function messagesToChat(body: MessagesRequest): ChatRequest {
     stream: body.stream ?? null,
     tools: tools.map((t) => ({ type: "function" as const, function: { name: t.name, description: t.description ?? null, parameters: t.input_schema } })),
     tool_choice: toolChoice(body.tool_choice),
+    ...(body.tool_choice?.disable_parallel_tool_use ? { parallel_tool_calls: false } : {}),
   };
 }
 

@@ -18,6 +18,9 @@ export interface OfferedTools {
 
 const EMPTY_PARAMETERS = { type: "object", properties: {} };
 
+/** Asked for when a client turns parallel calls off: the model's catalog entry lets it call several at once. */
+export const ONE_CALL_AT_A_TIME = "Call at most one function at a time, and wait for its result before you call another.";
+
 /**
  * The tools offered to Codex for `tool_choice`. Codex always lets the model choose, so
  * `required` and a named function are asked for in a developer instruction (best-effort);

@@ -2,7 +2,7 @@ import type { BackendFeatures, ToolDefinition } from "../backend/types.ts";
 import { InvalidRequestError } from "../errors.ts";
 import type { ChatRequest } from "./chat-request.ts";
 import { chatToTurn, type TurnInput, type TurnLimits } from "./chat-to-turn.ts";
-import { offeredTools, type ClientFunction } from "./chat-tools.ts";
+import { offeredTools, ONE_CALL_AT_A_TIME, type ClientFunction } from "./chat-tools.ts";
 import { CHAT_PARAMETERS, rejectUnsupported } from "./parameters.ts";
 import { outputConstraint } from "./structured-output.ts";
 import { findContinuation, waitingKey, type Continuation, type TurnSettings } from "./tool-continuation.ts";
@@ -34,7 +34,8 @@ export function prepareChat(body: ChatRequest, limits: TurnLimits, features: Bac
   requireFeatures(features, { tools: offered.tools.length > 0, outputSchema: output.outputSchema !== undefined, images: hasImages });
 
   const settings: TurnSettings = { model: body.model, tools: body.tools ?? [], toolChoice: body.tool_choice ?? null, responseFormat: body.response_format ?? null };
-  const extra = [offered.instruction, output.instruction].filter((s): s is string => s !== undefined);
+  const oneCall = body.parallel_tool_calls === false && offered.tools.length ? ONE_CALL_AT_A_TIME : undefined;
+  const extra = [offered.instruction, oneCall, output.instruction].filter((s): s is string => s !== undefined);
   return {
     ...turn,
     instructions: [turn.instructions, ...extra].filter(Boolean).join("\n\n") || undefined,

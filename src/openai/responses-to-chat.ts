@@ -26,6 +26,7 @@ export function responsesToChat(body: ResponsesRequest, previous: readonly ChatM
       return { type: "function" as const, function: { name: t.name as string, description: t.description ?? null, parameters: t.parameters ?? null } };
     }),
     tool_choice: toolChoice(body.tool_choice),
+    parallel_tool_calls: body.parallel_tool_calls ?? null,
     response_format: responseFormat(format),
   };
   return { chat, conversation };

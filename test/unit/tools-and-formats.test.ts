@@ -86,6 +86,19 @@ describe("function calling through the chat route", () => {
     assert.equal(((await bad.json()) as ErrorJson).error.param, "tool_choice");
   });
 
+  test("parallel calls turned off (parallel_tool_calls, or disable_parallel_tool_use) are asked for in an instruction, on every API", async () => {
+    const t = createTestApp();
+    const post = (path: string, body: object) => t.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await t.chat(chatBody({ tools: [weather] }));
+    await t.chat(chatBody({ tools: [weather], parallel_tool_calls: false }));
+    await t.chat(chatBody({ parallel_tool_calls: false }));
+    await post("/v1/responses", { input: "Weather?", tools: [{ type: "function", name: "get_weather" }], parallel_tool_calls: false });
+    const tool = { name: "get_weather", input_schema: { type: "object" } };
+    await post("/v1/messages", { model: "claude-x", max_tokens: 10, messages: [{ role: "user", content: "Weather?" }], tools: [tool], tool_choice: { type: "auto", disable_parallel_tool_use: true } });
+    const asked = t.backend.turns.map((turn) => /one function at a time/.test(turn.instructions ?? ""));
+    assert.deepEqual(asked, [false, true, false, true, true], "only when calls are off and functions are offered");
+  });
+
   test("non-function tools, duplicate names and broken parameter schemas are 400", async () => {
     const t = createTestApp();
     for (const tools of [[{ type: "web_search" }], [weather, weather], [{ type: "function", function: { name: "x", parameters: { type: "object", properties: { a: { type: 3 } } } } }]]) {
