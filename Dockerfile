@@ -33,8 +33,9 @@ COPY package.json ./
 COPY src ./src
 
 # HOST: every interface inside the container; compose publishes the port on 127.0.0.1 only.
-# DATA_DIR only receives exec-instructions.md (CODEX_BACKEND=exec), so it lives on the /tmp tmpfs;
-# the three persistent paths are the bind mounts.
+# DATA_DIR only receives files derived at each start (the plain-chat model catalog, and
+# exec-instructions.md with CODEX_BACKEND=exec), so it lives on the /tmp tmpfs; the three
+# persistent paths are the bind mounts.
 # HOME: the root filesystem is read-only and a PROXY_UID override may have no passwd entry, so HOME
 # is the /tmp tmpfs too (tsx keeps its cache in /tmp).
 # DEPLOYMENT: the image has no npm, so sign-in hints name the `docker compose run` command instead.

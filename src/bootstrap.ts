@@ -12,7 +12,7 @@ export interface Bootstrap {
 
 /** Creates the private data directories and, on first start, a strong bearer key (0600). */
 export function bootstrap(config: Config, logger: Logger): Bootstrap {
-  for (const dir of [config.codexHome, config.codexWorkDir, path.dirname(config.proxyApiKeyFile)]) {
+  for (const dir of [config.dataDir, config.codexHome, config.codexWorkDir, path.dirname(config.proxyApiKeyFile)]) {
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   if (config.proxyApiKey) return { apiKey: config.proxyApiKey, createdKey: false };
