@@ -105,7 +105,7 @@ export const modelListResult = z.object({
  */
 export const itemStarted = z.object({
   ...turnScoped,
-  item: z.object({ type: z.string(), phase: z.enum(["commentary", "partial_answer", "final_answer"]).nullable().optional() }),
+  item: z.object({ type: z.string(), phase: z.string().nullable().optional() }),
 });
 
 /** `item/reasoning/summaryPartAdded`: another part of the reasoning summary begins. */

@@ -26,7 +26,6 @@ export interface ModelCatalogFileOptions {
  * from the next start on. A failure keeps the last derived file, or falls back to the bundled catalog.
  */
 export async function writeModelCatalogFile(o: ModelCatalogFileOptions): Promise<void> {
-  const started = Date.now();
   const derive = async (extra: readonly string[]) => {
     const { stdout } = await execFileAsync(o.bin, ["debug", "models", ...extra, ...o.codexArgs], {
       env: o.env,
@@ -49,7 +48,7 @@ export async function writeModelCatalogFile(o: ModelCatalogFileOptions): Promise
   const temporary = `${o.file}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify(catalog), { mode: 0o600 });
   renameSync(temporary, o.file);
-  o.logger.info("model catalog derived", { models: catalog.models.length, ms: Date.now() - started });
+  o.logger.info("model catalog derived", { models: catalog.models.length });
 }
 
 /** Why `codex debug models` gave no catalog, without its command line or output. */

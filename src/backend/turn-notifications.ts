@@ -33,6 +33,7 @@ export function streamNotification(state: TurnState, segment: number, notificati
     }
     case "item/started": {
       const { item } = notification.params;
+      // Codex's phases: commentary, partial_answer, final_answer; anything but commentary is the answer.
       if (item.type === "agentMessage") return emit(state, { type: "message", phase: item.phase === "commentary" ? "commentary" : item.phase ? "final_answer" : null });
       if (item.type === "reasoning") return emit(state, { type: "reasoning_part" });
       // Codex compacts (summarises) a conversation that does not fit the model's window before
