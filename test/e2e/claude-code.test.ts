@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { startE2E, TEST_API_KEY, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
+import { LIVE_ONLY_MODEL } from "../helpers/chatgpt-backend-answers.ts";
+import type { ModelCall } from "../helpers/chatgpt-model-stream.ts";
+import { bundledCatalog } from "../helpers/codex-catalog.ts";
+import { startChatGptE2E, startE2E, TEST_API_KEY, waitHealthy, type ChatGptE2E, type E2E } from "../helpers/e2e-service.ts";
 import { startEgressGuard, type EgressGuard } from "../helpers/egress-guard.ts";
 import type { ReceivedRequest } from "../helpers/stand-in-upstream.ts";
 
@@ -44,11 +48,11 @@ after(async () => {
 });
 
 /** `claude -p` against the adapter: a temporary HOME, the adapter's key, every other connection refused. */
-async function claude(prompt: string, extra: readonly string[] = []): Promise<string> {
+async function claude(prompt: string, extra: readonly string[] = [], adapter: E2E = e2e): Promise<string> {
   const env = {
     PATH: process.env.PATH ?? "",
     HOME: home,
-    ANTHROPIC_BASE_URL: e2e.service.url,
+    ANTHROPIC_BASE_URL: adapter.service.url,
     ANTHROPIC_AUTH_TOKEN: TEST_API_KEY,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     DISABLE_AUTOUPDATER: "1",
@@ -61,8 +65,8 @@ async function claude(prompt: string, extra: readonly string[] = []): Promise<st
 }
 
 /** The adapter's request log for the Messages API: what Claude Code asked for and got. */
-const messagesCalls = () =>
-  e2e.logs
+const messagesCalls = (adapter: E2E = e2e) =>
+  adapter.logs
     .map((l) => JSON.parse(l) as { msg?: string; path?: string; status?: number; model?: string })
     .filter((r) => r.msg === "request" && r.path?.startsWith("/v1/messages"))
     .map((r) => `${r.path ?? ""} ${r.status ?? 0} ${r.model ?? ""}`);
@@ -94,4 +98,52 @@ test("claude -p with a tool round trip: the model calls Claude Code's Read tool,
   assert.ok(read, "Claude Code's tool result reached the model service as the call's output");
   assert.deepEqual(messagesCalls().filter((r) => !/ 200 /.test(r)), []);
   assert.equal(e2e.service.waitingTurns.size, 0, "the tool_result continued the Codex turn that waited for it");
+});
+
+/**
+ * On the path users run (the built-in ChatGPT provider, the stand-in backend serving the pinned
+ * binary's catalog plus a model released after the pin), every model of the catalog chosen with
+ * `claude -p --model <slug>`: Claude Code sends the id as it is, the adapter runs that model.
+ */
+describe("claude -p --model <catalog model> with a tool round trip, on the path users run", { skip: !binary }, () => {
+  const models = [...bundledCatalog().models.map((m) => m.slug), LIVE_ONLY_MODEL];
+  let chatgpt: ChatGptE2E;
+  before(async () => {
+    chatgpt = await startChatGptE2E();
+    await waitHealthy(chatgpt);
+  });
+  after(() => chatgpt.close());
+
+  const COMMENTARY = "Reading the note.";
+  const outputOf = (call: ModelCall | undefined, callId: string) => call?.body.input?.find((i) => i.type === "function_call_output" && i.call_id === callId)?.output;
+
+  for (const [n, model] of models.entries()) {
+    test(`${model}: the model calls Claude Code's Read tool, Claude Code runs it, the result comes back`, async () => {
+      const marker = `marker-${randomBytes(6).toString("hex")}`;
+      const note = path.join(home, `note-${n}.txt`);
+      writeFileSync(note, `The secret word is ${marker}.\n`);
+      const callId = `call_read_${n}`;
+      const answer = `The note says ${marker}.`;
+      chatgpt.chatgpt.behave((call) => {
+        const output = outputOf(call, callId);
+        if (output !== undefined) return { deltas: [JSON.stringify(output).includes(marker) ? answer : "The note was not read."] };
+        if (call.body.tools?.some((t) => t.name === "Read")) return { commentary: [COMMENTARY], functionCalls: [{ callId, name: "Read", arguments: JSON.stringify({ file_path: note }) }] };
+        return { deltas: ["(no Read tool offered)"] };
+      });
+      const from = chatgpt.chatgpt.modelCalls.length;
+      const fromLog = messagesCalls(chatgpt).length;
+      const out = await claude(`What does note-${n}.txt say?`, ["--model", model, "--allowedTools", "Read"], chatgpt);
+      const calls = chatgpt.chatgpt.modelCalls.slice(from);
+      const requests = messagesCalls(chatgpt).slice(fromLog);
+      console.log(`# ${model}: claude -p printed ${JSON.stringify(out)}; Messages calls: ${JSON.stringify(requests)}; model calls ran ${JSON.stringify(calls.map((c) => c.body.model))}`);
+      assert.equal(out.trim(), answer, "Claude Code printed the model's answer");
+      assert.ok(calls.length >= 2, "the model was called for the tool call and again with its result");
+      assert.deepEqual([...new Set(calls.map((c) => c.body.model))], [model], `every model call ran ${model}`);
+      const withResult = calls.find((c) => outputOf(c, callId) !== undefined);
+      assert.ok(withResult, "Claude Code's tool result reached the model as the call's output");
+      assert.match(JSON.stringify(outputOf(withResult, callId)), new RegExp(marker), "the output is the file's content as Claude Code's Read tool gave it");
+      assert.deepEqual(requests.filter((r) => r !== `/v1/messages 200 ${model}`), [], `every Messages call asked for ${model} and was answered 200`);
+      assert.equal(chatgpt.service.waitingTurns.size, 0, "the tool_result continued the Codex turn that waited for it");
+    });
+  }
 });
