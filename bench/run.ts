@@ -12,13 +12,17 @@ import { chatgptPathDetails, chatgptPathVerdicts } from "./chatgpt-path-report.t
 import { conversationReport } from "./conversation-report.ts";
 import { benchConversation, type ConversationMode } from "./conversation-run.ts";
 import { benchChatGptPath, type ChatGptPathResult } from "./chatgpt-path-run.ts";
+import { modelsReport } from "./models-report.ts";
+import { benchModels, type ModelsResult } from "./models-run.ts";
 import { details, table } from "./report.ts";
 
 const WATCHDOG_MS = 10 * 60_000;
 /** The delay per new connection to the ChatGPT backend in the delayed runs (BENCH_BACKEND_DELAY_MS). */
 const BACKEND_DELAY_MS = Math.min(2000, Math.max(0, Number.parseInt(process.env.BENCH_BACKEND_DELAY_MS ?? "200", 10) || 0));
-/** BENCH_ONLY=chatgpt runs the ChatGPT-path part alone; BENCH_ONLY=stand-in the rest alone. */
-const ONLY = process.env.BENCH_ONLY;
+/** The parts BENCH_ONLY picks: `stand-in` (the stand-in upstream's), `chatgpt` (the ChatGPT path's, with the model families), `models` (the model families alone); otherwise all. */
+type Part = "stand-in" | "chatgpt" | "models";
+const PARTS: Readonly<Record<string, readonly Part[]>> = { "stand-in": ["stand-in"], chatgpt: ["chatgpt", "models"], models: ["models"] };
+const RUN: readonly Part[] = PARTS[process.env.BENCH_ONLY ?? ""] ?? ["stand-in", "chatgpt", "models"];
 
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
@@ -39,8 +43,9 @@ async function main(): Promise<void> {
   let noLogin: BackendResult | undefined;
   const chatgpt: ChatGptPathResult[] = [];
   let conversation: ConversationMode[] = [];
+  let models: ModelsResult | undefined;
   try {
-    if (ONLY !== "chatgpt") {
+    if (RUN.includes("stand-in")) {
       for (const backend of ["app-server", "exec"] as const) {
         process.stdout.write(`benchmarking ${backend} ...\n`);
         results.push(await benchBackend(backend, upstream, guard, { login: true, latencyOnly: false }));
@@ -50,7 +55,7 @@ async function main(): Promise<void> {
       process.stdout.write("benchmarking a 40-turn conversation, continuity on and off ...\n");
       conversation = await benchConversation(upstream, guard);
     }
-    if (ONLY !== "stand-in") {
+    if (RUN.includes("chatgpt")) {
       for (const run of [
         { delayMs: 0, relay: true, idleBurst: false },
         { delayMs: BACKEND_DELAY_MS, relay: true, idleBurst: true },
@@ -59,6 +64,10 @@ async function main(): Promise<void> {
         process.stdout.write(`benchmarking app-server on the ChatGPT path, ${run.delayMs} ms per connection, relay ${run.relay ? "on" : "off"} ...\n`);
         chatgpt.push(await benchChatGptPath(run));
       }
+    }
+    if (RUN.includes("models")) {
+      process.stdout.write("benchmarking each model family of Codex's catalog on the ChatGPT path ...\n");
+      models = await benchModels();
     }
   } finally {
     // each benchBackend stops its own worker, so only the shared servers are left to close
@@ -71,6 +80,7 @@ async function main(): Promise<void> {
   if (conversation.length) out.push(...conversationReport(conversation), "");
   const [base, delayed] = chatgpt;
   if (base && delayed) out.push(`Targets on the ChatGPT path (relay on, codex-cli ${version}):`, ...chatgptPathVerdicts(base, delayed), "");
+  if (models) out.push(...modelsReport(models), "");
   process.stdout.write(out.join("\n"));
 }
 
