@@ -85,7 +85,9 @@ export async function startBenchService(
     onFork?.(worker);
     const ready = await worker.request({ type: "start", env, childEnv }, "ready", 60_000);
     if (!(await waitHealthy(ready.url, 60_000))) throw new Error("GET /healthz did not answer 200 within 60 s");
-    return { worker, target: { url: ready.url, apiKey }, codexPid: ready.codexPid ?? undefined, close };
+    // Codex is spawned after its model catalog is derived: its pid is known once healthy, not at "ready".
+    const { codexPid } = await worker.request({ type: "stats", gc: false }, "stats", 10_000);
+    return { worker, target: { url: ready.url, apiKey }, codexPid: codexPid ?? undefined, close };
   } catch (err) {
     await close();
     throw err;

@@ -19,7 +19,7 @@ export const parentMessage = z.discriminatedUnion("type", [
 export type ParentMessage = z.infer<typeof parentMessage>;
 
 export const workerMessage = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("ready"), url: z.string(), codexPid: z.number().nullable() }),
+  z.object({ type: z.literal("ready"), url: z.string() }),
   z.object({
     type: z.literal("stats"),
     rssBytes: z.number(),

@@ -59,7 +59,7 @@ function serveParent(): void {
         (async () => {
           const config = loadConfig(message.env);
           service = await startService(config, message.childEnv, createLogger(config.logLevel));
-          send({ type: "ready", url: service.url, codexPid: codexChild(service.backend).pid });
+          send({ type: "ready", url: service.url });
         })().catch((err: unknown) => {
           send({ type: "error", message: err instanceof Error ? err.message : String(err) });
         });
