@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BASE_INSTRUCTIONS } from "./codex-hardening.ts";
 
 /**
  * Codex builds each model's upstream request from its catalog entry (`codex debug models`, the
@@ -6,10 +7,14 @@ import { z } from "zod";
  * `tool_mode: "code_mode_only"` model gets Codex's `exec`/`wait` tools with the client's functions
  * only inside `exec`'s JavaScript, a `multi_agent_version` model gets the collaboration tools and
  * their instructions, an `apply_patch_tool_type` model gets `apply_patch`. The adapter derives a
- * catalog in which every entry, however new, is a plain chat model; every other field, the
- * model's own definition, passes through untouched.
+ * catalog in which every entry, however new, is a plain chat model with the adapter's short
+ * prompt; every other field, the model's own definition, passes through untouched.
  */
 const PLAIN_CHAT: Readonly<Record<string, unknown>> = {
+  // The adapter replaces Codex's coding-agent prompt on every thread (BASE_INSTRUCTIONS); these
+  // carry it, 97 % of the catalog's bytes, held once more by every loaded thread (about 0.9 MB each).
+  base_instructions: BASE_INSTRUCTIONS,
+  model_messages: null,
   tool_mode: "direct",
   use_responses_lite: false,
   multi_agent_version: "disabled",

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
+import { BASE_INSTRUCTIONS } from "../../src/backend/codex-hardening.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { writeModelCatalogFile } from "../../src/backend/model-catalog-file.ts";
 import { parseCatalog, plainChatCatalog } from "../../src/backend/plain-model-catalog.ts";
@@ -12,7 +13,8 @@ const CODE_MODE_ENTRY = {
   slug: "gpt-next",
   display_name: "GPT-next",
   context_window: 500_000,
-  base_instructions: "You are Codex.",
+  base_instructions: "You are Codex, a coding agent.",
+  model_messages: { instructions_template: "You are Codex. {{ personality }}" },
   tool_mode: "code_mode_only",
   use_responses_lite: true,
   multi_agent_version: "v2",
@@ -23,7 +25,7 @@ const CODE_MODE_ENTRY = {
 };
 
 describe("the plain-chat catalog", () => {
-  test("every entry, however new, becomes a plain chat model; the model's own definition passes through", () => {
+  test("every entry, however new, becomes a plain chat model with the adapter's prompt; the model's own definition passes through", () => {
     const derived = plainChatCatalog(parseCatalog(JSON.stringify({ models: [CODE_MODE_ENTRY, { slug: "older", tool_mode: null }], etag: "x" })));
     assert.equal(derived.etag, "x");
     for (const model of derived.models) {
@@ -34,7 +36,9 @@ describe("the plain-chat catalog", () => {
     }
     const first = derived.models[0];
     assert.ok(first);
-    assert.deepEqual([first.slug, first.context_window, first.base_instructions, first.supported_reasoning_levels], ["gpt-next", 500_000, "You are Codex.", CODE_MODE_ENTRY.supported_reasoning_levels]);
+    assert.deepEqual([first.slug, first.context_window, first.supported_reasoning_levels], ["gpt-next", 500_000, CODE_MODE_ENTRY.supported_reasoning_levels]);
+    // The coding-agent prompt the adapter replaces anyway is not carried: the adapter's own, no templates.
+    assert.deepEqual([first.base_instructions, first.model_messages], [BASE_INSTRUCTIONS, null]);
     assert.equal(first.include_skills_usage_instructions, false);
   });
 
