@@ -156,5 +156,6 @@ function requestLogFields(r: RequestRecord) {
     ttftMs: r.ttftMs ?? undefined,
     promptTokens: r.promptTokens ?? undefined,
     completionTokens: r.completionTokens ?? undefined,
+    webSearches: r.webSearches || undefined,
   };
 }

@@ -61,11 +61,15 @@ export interface Config {
   readonly codexToolMode: CodexToolMode;
   /** The reasoning summary asked of models that write one (`none`: never). */
   readonly reasoningSummary: ReasoningSummary;
+  /** Web search at the model service for requests that ask for it: live pages, OpenAI's cached index, or refused. */
+  readonly webSearch: WebSearchSetting;
 }
 
 export const CODEX_TOOL_MODES = ["direct", "codex"] as const;
 export type CodexToolMode = (typeof CODEX_TOOL_MODES)[number];
 export const REASONING_SUMMARIES = ["auto", "concise", "detailed", "none"] as const;
+export const WEB_SEARCH_SETTINGS = ["live", "cached", "off"] as const;
+export type WebSearchSetting = (typeof WEB_SEARCH_SETTINGS)[number];
 export type ReasoningSummary = (typeof REASONING_SUMMARIES)[number];
 
 export interface ModelAlias {
@@ -185,6 +189,7 @@ const envSchema = z.object({
   DEPLOYMENT: choice(DEPLOYMENTS, "local"),
   CODEX_TOOL_MODE: choice(CODEX_TOOL_MODES, "direct"),
   REASONING_SUMMARY: choice(REASONING_SUMMARIES, "auto"),
+  WEB_SEARCH: choice(WEB_SEARCH_SETTINGS, "live"),
 });
 
 const DEFAULT_SPARE_THREADS_MAX = 16;
@@ -245,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     commands: Object.freeze(operatorCommands(e.DEPLOYMENT)),
     codexToolMode: e.CODEX_TOOL_MODE,
     reasoningSummary: e.REASONING_SUMMARY,
+    webSearch: e.WEB_SEARCH,
   });
 }
 

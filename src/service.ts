@@ -91,6 +91,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
           clock,
           ...(prepareCodex ? { beforeSpawn: prepareCodex } : {}),
           ...(catalogFile ? { refusalHint: DIRECT_TOOL_MODE_HINT } : {}),
+          ...(config.webSearch !== "off" ? { webSearch: config.webSearch } : {}),
           ...(hooks.wireTap ? { onWire: hooks.wireTap } : {}),
           ...(hooks.codexRpcTimeoutMs ? { rpcTimeoutMs: hooks.codexRpcTimeoutMs } : {}),
         });

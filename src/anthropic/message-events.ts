@@ -1,10 +1,24 @@
-import { MESSAGE_BREAK, type ChatEvent, type TokenUsage } from "../backend/types.ts";
+import { randomUUID } from "node:crypto";
+import { MESSAGE_BREAK, type ChatEvent, type Citation, type TokenUsage } from "../backend/types.ts";
 import type { ApiError } from "../errors.ts";
 import type { StreamTranslator } from "../stream-translator.ts";
 import { anthropicError, type AnthropicErrorBody } from "./anthropic-error.ts";
-import { emptyMessage, toAnthropicUsage, type AnthropicUsage, type ContentOut, type MessageObject, type StopReason } from "./message-object.ts";
+import {
+  emptyMessage,
+  toAnthropicUsage,
+  type AnthropicUsage,
+  type ContentOut,
+  type MessageObject,
+  type StopReason,
+  type WebSearchCitation,
+  type WebSearchResult,
+} from "./message-object.ts";
 
-type BlockDelta = { type: "text_delta"; text: string } | { type: "thinking_delta"; thinking: string } | { type: "input_json_delta"; partial_json: string };
+type BlockDelta =
+  | { type: "text_delta"; text: string }
+  | { type: "thinking_delta"; thinking: string }
+  | { type: "input_json_delta"; partial_json: string }
+  | { type: "citations_delta"; citation: WebSearchCitation };
 
 /** The Messages stream events, as `event:` name and `data:` body (the body's `type` is the name). */
 export type MessagesEvent =
@@ -25,11 +39,20 @@ export interface MessageMeta {
   readonly requestId: string;
 }
 
+/** A web search of the answer: its `server_tool_use` id, whether that block was sent, whether the search ended. */
+type Search = { id: string; shown: boolean; completed: boolean };
+
 /**
  * Translates a turn's adapter events into the Messages event sequence: `message_start`, one
  * text block per assistant message, one thinking block per run of reasoning (its summary parts
  * joined by MESSAGE_BREAK) and one block per tool call, then `message_delta` (stop reason,
  * usage) and `message_stop`. Pure apart from its own position in the sequence.
+ *
+ * A web search is a `server_tool_use` block, followed by its `web_search_tool_result` block.
+ * The results are known only from the citations of the message written after the search, so
+ * once a search completes the events are held back until those citations come (or the next
+ * message after text, tool calls or the end); then the result blocks are sent and the held
+ * events played, the message's text block carrying its citations as `citations_delta`s.
  */
 export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicErrorBody> {
   readonly #meta: MessageMeta;
@@ -40,6 +63,14 @@ export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicE
   #thinkingBreakPending = false;
   #usage: TokenUsage | undefined;
   #calledTools = false;
+  /** The text of the current assistant message, which its citations' offsets are into. */
+  #messageText = "";
+  /** The answer's searches by the backend's id. */
+  readonly #searches = new Map<string, Search>();
+  /** Completed searches whose result block waits for the citations. */
+  #pending: Search[] = [];
+  /** The events held back since a search completed; undefined when nothing is held. */
+  #held: ChatEvent[] | undefined;
 
   constructor(meta: MessageMeta) {
     this.#meta = meta;
@@ -50,7 +81,25 @@ export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicE
   }
 
   event(e: ChatEvent): MessagesEvent[] {
-    if (e.type === "message") return this.#open === "text" ? this.#close() : [];
+    const held = this.#held;
+    if (!held) return this.#event(e);
+    // A message that begins after text began closes the message written after the search.
+    if (e.type === "citations" || e.type === "tool_calls" || (e.type === "message" && held.some((h) => h.type === "text" && h.delta !== ""))) {
+      // The held events may complete another search and hold again: `e` is then judged anew.
+      return [...this.#release(e.type === "citations" ? e.citations : []), ...this.event(e)];
+    }
+    held.push(e);
+    return [];
+  }
+
+  #event(e: ChatEvent): MessagesEvent[] {
+    if (e.type === "message") {
+      this.#messageText = "";
+      return this.#open === "text" ? this.#close() : [];
+    }
+    if (e.type === "web_search") return this.#webSearch(e.id, e.query, e.status);
+    if (e.type === "citations") return this.#citations(e.citations);
+    if (e.type === "text") this.#messageText += e.delta;
     if (e.type === "reasoning_part") this.#thinkingBreakPending = this.#open === "thinking";
     // An empty delta opens no block: clients echo blocks back, and an empty text block is refused.
     if (e.type === "text") return e.delta ? this.#delta("text", { type: "text_delta", text: e.delta }) : [];
@@ -59,6 +108,7 @@ export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicE
     if (e.type !== "tool_calls") return [];
     this.#calledTools = true;
     return [
+      ...this.#endSearches(),
       ...this.#close(),
       ...e.calls.flatMap((call): MessagesEvent[] => {
         const index = ++this.#index;
@@ -72,15 +122,86 @@ export class MessageEvents implements StreamTranslator<MessagesEvent, AnthropicE
   }
 
   end(): MessagesEvent[] {
+    const events: MessagesEvent[] = [];
+    while (this.#held) events.push(...this.#release([]));
+    const usage = toAnthropicUsage(this.#usage, this.#searches.size);
     return [
+      ...events,
+      ...this.#endSearches(),
       ...this.#close(),
-      { type: "message_delta", delta: { stop_reason: this.#calledTools ? "tool_use" : "end_turn", stop_sequence: null }, usage: toAnthropicUsage(this.#usage) },
+      { type: "message_delta", delta: { stop_reason: this.#calledTools ? "tool_use" : "end_turn", stop_sequence: null }, usage },
       { type: "message_stop" },
     ];
   }
 
   error(e: ApiError): AnthropicErrorBody {
     return anthropicError(e, this.#meta.requestId).body;
+  }
+
+  /** A search's `server_tool_use` block, sent once its query is known; its completion starts holding events back. */
+  #webSearch(codexId: string, query: string, status: "searching" | "completed"): MessagesEvent[] {
+    let search = this.#searches.get(codexId);
+    if (!search) this.#searches.set(codexId, (search = { id: `srvtoolu_${codexId || randomUUID().replaceAll("-", "")}`, shown: false, completed: false }));
+    if (search.completed) return [];
+    const events = !search.shown && (query || status === "completed") ? this.#searchUse(search, query) : [];
+    if (status === "completed") {
+      search.completed = true;
+      this.#pending.push(search);
+      this.#held ??= [];
+    }
+    return events;
+  }
+
+  #searchUse(search: Search, query: string): MessagesEvent[] {
+    search.shown = true;
+    const closing = this.#close();
+    const index = ++this.#index;
+    return [
+      ...closing,
+      { type: "content_block_start", index, content_block: { type: "server_tool_use", id: search.id, name: "web_search", input: {} } },
+      { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify({ query }) } },
+      { type: "content_block_stop", index },
+    ];
+  }
+
+  /** Ends holding back: the pending searches' result blocks (the sources `citations` name), then the held events. */
+  #release(citations: readonly Citation[]): MessagesEvent[] {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    const content = searchResults(citations);
+    const events = this.#pending.splice(0).flatMap((search) => this.#searchResult(search, content));
+    for (const e of held) events.push(...this.event(e));
+    return events;
+  }
+
+  #searchResult(search: Search, content: readonly WebSearchResult[]): MessagesEvent[] {
+    const closing = this.#close();
+    const index = ++this.#index;
+    return [
+      ...closing,
+      { type: "content_block_start", index, content_block: { type: "web_search_tool_result", tool_use_id: search.id, content: [...content] } },
+      { type: "content_block_stop", index },
+    ];
+  }
+
+  /** Searches the turn left unfinished (it called tools or ended): their blocks, with no results. */
+  #endSearches(): MessagesEvent[] {
+    return [...this.#searches.values()]
+      .filter((s) => !s.completed)
+      .flatMap((s) => {
+        s.completed = true;
+        return [...(s.shown ? [] : this.#searchUse(s, "")), ...this.#searchResult(s, [])];
+      });
+  }
+
+  /** The current message's citations, inside its open text block; with no text block open there is nothing to cite in. */
+  #citations(citations: readonly Citation[]): MessagesEvent[] {
+    if (this.#open !== "text") return [];
+    return citations.map((c) => ({
+      type: "content_block_delta",
+      index: this.#index,
+      delta: { type: "citations_delta", citation: { type: "web_search_result_location", cited_text: this.#messageText.slice(c.start, c.end), url: c.url, title: c.title, encrypted_index: "" } },
+    }));
   }
 
   #thinking(delta: string): MessagesEvent[] {
@@ -121,11 +242,12 @@ export function foldMessage(events: readonly MessagesEvent[]): MessageObject {
     else if (e.type === "content_block_delta") {
       const block = message.content[e.index];
       if (block?.type === "text" && e.delta.type === "text_delta") block.text += e.delta.text;
+      else if (block?.type === "text" && e.delta.type === "citations_delta") (block.citations ??= []).push(e.delta.citation);
       else if (block?.type === "thinking" && e.delta.type === "thinking_delta") block.thinking += e.delta.thinking;
       else if (e.delta.type === "input_json_delta") json.set(e.index, (json.get(e.index) ?? "") + e.delta.partial_json);
     } else if (e.type === "content_block_stop") {
       const block = message.content[e.index];
-      if (block?.type === "tool_use") block.input = parsedInput(json.get(e.index) ?? "");
+      if (block?.type === "tool_use" || block?.type === "server_tool_use") block.input = parsedInput(json.get(e.index) ?? "");
     } else if (e.type === "message_delta") {
       message.stop_reason = e.delta.stop_reason;
       message.usage = e.usage;
@@ -133,6 +255,13 @@ export function foldMessage(events: readonly MessagesEvent[]): MessageObject {
   }
   if (!message) throw new Error("foldMessage: no message_start");
   return message;
+}
+
+/** A search's results as the citations show them: each cited page once, in citation order. */
+function searchResults(citations: readonly Citation[]): WebSearchResult[] {
+  const pages = new Map<string, string>();
+  for (const c of citations) if (!pages.has(c.url)) pages.set(c.url, c.title);
+  return [...pages].map(([url, title]) => ({ type: "web_search_result", url, title, encrypted_content: "", page_age: null }));
 }
 
 /** The model's arguments as an object; text that is not a JSON object is kept under `input` rather than lost. */

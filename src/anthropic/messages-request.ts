@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cleanText, MAX_MODEL_ID_CHARS, otherKind, toolName } from "../openai/chat-request.ts";
+import { approximateLocation, MESSAGES_WEB_SEARCH } from "../openai/web-search.ts";
 
 /**
  * The Anthropic Messages body (`POST /v1/messages`). Unknown fields pass (`cache_control`,
@@ -56,8 +57,21 @@ const customTool = z
     input_schema: z.record(z.string(), z.unknown()),
   })
   .loose();
+/** The web search server tool (Claude Code's WebSearch sends it): run by the model service behind Codex. */
+const webSearchTool = z
+  .object({
+    type: z.string().regex(MESSAGES_WEB_SEARCH),
+    name: z.literal("web_search"),
+    allowed_domains: z.array(z.string().min(1).max(253)).max(100).nullish(),
+    // Accepted and not honoured: the model service's search takes no blocklist or use limit.
+    blocked_domains: z.array(z.string()).nullish(),
+    max_uses: z.number().int().positive().nullish(),
+    user_location: approximateLocation.extend({ type: z.literal("approximate").nullish() }).nullish(),
+  })
+  .loose();
+export type AnthropicWebSearchTool = z.infer<typeof webSearchTool>;
 const serverTool = z.object({ type: z.string().refine((t) => t !== "custom", { abort: true }), name: z.string().optional() }).loose();
-export type AnthropicTool = z.infer<typeof customTool> | z.infer<typeof serverTool>;
+export type AnthropicTool = z.infer<typeof customTool> | AnthropicWebSearchTool | z.infer<typeof serverTool>;
 
 const disableParallel = { disable_parallel_tool_use: z.boolean().optional() };
 const toolChoice = z.union([
@@ -79,7 +93,7 @@ export const messagesRequestSchema = z
     system: z.union([cleanText, z.array(textBlock)]).optional(),
     max_tokens: z.number().int().positive().optional(),
     stream: z.boolean().optional(),
-    tools: z.array(z.union([customTool, serverTool])).optional(),
+    tools: z.array(z.union([customTool, webSearchTool, serverTool])).optional(),
     tool_choice: toolChoice.optional(),
     thinking: thinking.optional(),
     output_config: z.object({ effort: z.string().optional() }).loose().optional(),

@@ -1,10 +1,12 @@
 import { MESSAGE_BREAK } from "../backend/types.ts";
 import { InvalidRequestError } from "../errors.ts";
 import type { ChatMessage, ChatRequest, ToolChoice } from "../openai/chat-request.ts";
+import { MESSAGES_WEB_SEARCH, type WebSearchOptions } from "../openai/web-search.ts";
 import type {
   AnthropicMessage,
   AnthropicTool,
   AnthropicToolChoice,
+  AnthropicWebSearchTool,
   ContentBlock,
   ImageBlock,
   MessagesRequest,
@@ -22,7 +24,8 @@ type ToolCall = NonNullable<ChatMessage["tool_calls"]>[number];
  * messages and `tool_use` blocks assistant tool calls; thinking in the history is dropped.
  */
 export function messagesToChat(body: MessagesRequest): ChatRequest {
-  const tools = customTools(body.tools ?? []);
+  const search = (body.tools ?? []).find((t): t is AnthropicWebSearchTool => t.type !== undefined && MESSAGES_WEB_SEARCH.test(t.type));
+  const tools = customTools((body.tools ?? []).filter((t) => t !== search));
   const system = systemText(body.system);
   const messages: ChatMessage[] = system ? [{ role: "system", content: system }] : [];
   body.messages.forEach((m, i) => messages.push(...chatMessages(m, `messages[${i}]`)));
@@ -33,7 +36,13 @@ export function messagesToChat(body: MessagesRequest): ChatRequest {
     tools: tools.map((t) => ({ type: "function" as const, function: { name: t.name, description: t.description ?? null, parameters: t.input_schema } })),
     tool_choice: toolChoice(body.tool_choice),
     ...(body.tool_choice?.disable_parallel_tool_use ? { parallel_tool_calls: false } : {}),
+    ...(search ? { web_search_options: searchOptions(search) } : {}),
   };
+}
+
+/** Anthropic's search tool as chat's `web_search_options`. */
+function searchOptions({ allowed_domains, user_location }: AnthropicWebSearchTool): WebSearchOptions {
+  return { filters: { allowed_domains }, ...(user_location ? { user_location: { type: "approximate", approximate: user_location } } : {}) };
 }
 
 function systemText(system: MessagesRequest["system"]): string {
@@ -41,7 +50,7 @@ function systemText(system: MessagesRequest["system"]): string {
   return typeof system === "string" ? system : system.map((b) => b.text).join("\n");
 }
 
-/** Refuses server tools (web search, code execution, bash, ...): the adapter cannot run them and Codex's own are turned off. */
+/** Refuses server tools other than web search (code execution, bash, ...): the adapter cannot run them and Codex's own are turned off. */
 function customTools(tools: readonly AnthropicTool[]) {
   const server = tools.filter((t) => t.type !== undefined && t.type !== "custom");
   if (server.length) {
@@ -87,6 +96,9 @@ function chatMessages(m: AnthropicMessage, param: string): ChatMessage[] {
   return out;
 }
 
+/** An answer's blocks that are no conversation to replay: the model's thinking, and a search the service ran (its text stays). */
+const DROPPED_FROM_HISTORY = new Set(["thinking", "redacted_thinking", "server_tool_use", "web_search_tool_result"]);
+
 function assistantMessage(blocks: readonly ContentBlock[], param: string): ChatMessage {
   const texts: string[] = [];
   const calls: ToolCall[] = [];
@@ -96,8 +108,8 @@ function assistantMessage(blocks: readonly ContentBlock[], param: string): ChatM
     else if (block.type === "tool_use") {
       const use = block as ToolUseBlock;
       calls.push({ id: use.id, type: "function", function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
-    } else if (block.type !== "thinking" && block.type !== "redacted_thinking") {
-      throw unsupported(block.type, `${param}.content[${j}]`, "assistant messages carry text, tool_use and thinking blocks");
+    } else if (!DROPPED_FROM_HISTORY.has(block.type)) {
+      throw unsupported(block.type, `${param}.content[${j}]`, "assistant messages carry text, tool_use, thinking and web search blocks");
     }
   });
   // Each text block is one of the answer's messages: joined as the conversation key joins them (empty ones add nothing).

@@ -14,18 +14,18 @@ import { fetchModelList } from "./model-list.ts";
 import { RateLimitTracker } from "./rate-limits.ts";
 import { parseResult, rpc, toBackendError } from "./rpc-call.ts";
 import { ThreadPool } from "./thread-pool.ts";
-import { threadStartParams } from "./thread-start.ts";
+import { threadStartParams, type ThreadTools } from "./thread-start.ts";
 import type {
   AccountDetails,
   AccountStatus,
   Backend,
   BackendHealth,
+  BackendFeatures,
   BackendRuntime,
   ChatEvent,
   ChatTurnRequest,
   LoginState,
   ModelInfo,
-  ToolDefinition,
   UsageLimits,
 } from "./types.ts";
 
@@ -55,6 +55,8 @@ export interface AppServerBackendOptions {
   readonly beforeSpawn?: () => Promise<void>;
   /** Added to the message of a request the model service refused (names the operator's way out). */
   readonly refusalHint?: string;
+  /** The web search mode a request that asks for search gets (WEB_SEARCH); unset: none. */
+  readonly webSearch?: "cached" | "live";
 }
 
 const DEFAULT_RPC_TIMEOUT_MS = 30_000;
@@ -63,7 +65,7 @@ const DEFAULT_RPC_TIMEOUT_MS = 30_000;
 /** Answers chats through one supervised `codex app-server`, one ephemeral thread per request. */
 export class AppServerBackend implements Backend {
   readonly name = "app-server" as const;
-  readonly features = { tools: true, outputSchema: true, images: true } as const;
+  readonly features: BackendFeatures;
   readonly #o: AppServerBackendOptions;
   readonly #supervisor: AppServerSupervisor;
   readonly #rpcTimeoutMs: number;
@@ -79,6 +81,7 @@ export class AppServerBackend implements Backend {
 
   constructor(options: AppServerBackendOptions) {
     this.#o = options;
+    this.features = { tools: true, outputSchema: true, images: true, webSearch: options.webSearch !== undefined };
     this.#rpcTimeoutMs = options.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     this.#supervisor = new AppServerSupervisor({
       bin: options.bin,
@@ -216,8 +219,11 @@ export class AppServerBackend implements Backend {
       yield* this.#turns.run(plan.warm, plan.request, plan.keeper);
       return;
     }
-    // Client tools are fixed at thread/start, so such a turn gets a thread of its own, not a spare.
-    const thread = request.tools.length ? this.#startThread(ready, request.tools) : rpc(this.#threads.take());
+    // Client tools and web search are fixed at thread/start, so such a turn gets a thread of its own, not a spare.
+    const mode = this.#o.webSearch;
+    const webSearch = request.webSearch && mode ? { mode, request: request.webSearch } : undefined;
+    const own = request.tools.length > 0 || webSearch !== undefined;
+    const thread = own ? this.#startThread(ready, { tools: request.tools, webSearch }) : rpc(this.#threads.take());
     // A thread that arrives after the request gave up is let go at once.
     yield* this.#turns.run(await unlessAborted(thread, signal, (t) => this.#unsubscribe(t)), plan.request, plan.keeper);
   }
@@ -243,7 +249,7 @@ export class AppServerBackend implements Backend {
     return this.#supervisor.ready(this.#o.readyWaitMs ?? 15_000, signal);
   }
 
-  async #startThread(client: JsonRpcClient, tools: readonly ToolDefinition[] = []): Promise<StartedThread> {
+  async #startThread(client: JsonRpcClient, tools: ThreadTools = { tools: [], webSearch: undefined }): Promise<StartedThread> {
     const params = threadStartParams(this.#o.workDir, tools);
     const started = await this.#local(client.request("thread/start", params, this.#rpcTimeoutMs).then((r) => parseResult(threadStartResult, r)));
     this.#configuredModel = started.model;

@@ -105,17 +105,33 @@ export const modelListResult = z.object({
  */
 export const itemStarted = z.object({
   ...turnScoped,
-  item: z.object({ type: z.string(), phase: z.string().nullable().optional() }),
+  item: z.object({ type: z.string(), phase: z.string().nullable().optional(), id: z.string().optional(), query: z.string().optional() }),
 });
+
+/** `item/completed`: only a web search's end is read (its id and query). */
+export const itemCompleted = itemStarted;
 
 /** `item/reasoning/summaryPartAdded`: another part of the reasoning summary begins. */
 export const reasoningSummaryPartAdded = z.object({ ...turnScoped, itemId: z.string(), summaryIndex: z.number() });
 
-/** `rawResponseItem/completed` (threads started with `experimentalRawEvents`): only function calls are read. */
+const urlCitation = z.object({ type: z.literal("url_citation"), url: z.string(), title: z.string().optional(), start_index: z.number(), end_index: z.number() });
+const messageContent = z.array(z.object({ type: z.string(), annotations: z.array(z.union([urlCitation, z.object({ type: z.string() })])).optional() }));
+export type RawMessageContent = z.infer<typeof messageContent>;
+
+/**
+ * `rawResponseItem/completed` (threads started with `experimentalRawEvents`): function calls, and
+ * an assistant message's `url_citation`s (the only place Codex passes them on); anything else is
+ * only its type.
+ */
 export const rawResponseItemCompleted = z.object({
   ...turnScoped,
   item: z.union([
     z.object({ type: z.literal("function_call"), call_id: z.string(), name: z.string(), arguments: z.string() }),
+    z.object({
+      type: z.literal("message"),
+      role: z.literal("assistant"),
+      content: messageContent,
+    }),
     z.object({ type: z.string() }),
   ]),
 });

@@ -4,6 +4,7 @@ import {
   agentMessageDelta,
   dynamicToolCallParams,
   errorNotification,
+  itemCompleted,
   itemStarted,
   loginCompleted,
   rateLimitsUpdated,
@@ -32,6 +33,7 @@ const turnNotification = z.discriminatedUnion("method", [
   variant("rawResponseItem/completed", rawResponseItemCompleted),
   variant("rawResponse/completed", rawResponseCompleted),
   variant("item/started", itemStarted),
+  variant("item/completed", itemCompleted),
   variant("error", errorNotification),
   variant("turn/completed", turnCompleted),
 ]);

@@ -19,7 +19,7 @@ export interface ConversationKeys {
 }
 
 export function threadSettings(request: ChatTurnRequest): ThreadSettings {
-  return { model: request.model, instructions: request.instructions, tools: request.tools, outputSchema: request.outputSchema };
+  return { model: request.model, instructions: request.instructions, tools: request.tools, outputSchema: request.outputSchema, webSearch: request.webSearch };
 }
 
 /**

@@ -67,7 +67,7 @@ export function createExecBackend(options: ExecBackendOptions): Backend {
 class ExecBackend implements ChatBackend, BackendLifecycle, AccountService {
   readonly name = "exec" as const;
   /** `codex exec` has no dynamic tools; schemas and images would need files per request: text only. */
-  readonly features = { tools: false, outputSchema: false, images: false } as const;
+  readonly features = { tools: false, outputSchema: false, images: false, webSearch: false } as const;
   readonly #o: ExecBackendOptions;
   #running = 0;
 

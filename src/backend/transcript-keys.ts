@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, type Hash } from "node:crypto";
-import type { HistoryItem, ToolDefinition } from "./types.ts";
+import type { HistoryItem, ToolDefinition, WebSearchRequest } from "./types.ts";
 
 /** What a thread is fixed to besides its conversation: a turn that differs in any of these starts elsewhere. */
 export interface ThreadSettings {
@@ -9,6 +9,7 @@ export interface ThreadSettings {
   readonly instructions: string | undefined;
   readonly tools: readonly ToolDefinition[];
   readonly outputSchema: object | undefined;
+  readonly webSearch: WebSearchRequest | undefined;
 }
 
 /**
@@ -25,8 +26,8 @@ export class TranscriptKeys {
 
   /** The key of a conversation with nothing in it yet. */
   seed(settings: ThreadSettings): string {
-    const { model, instructions, tools, outputSchema } = settings;
-    return this.#mac("seed", sha256(JSON.stringify({ model: model ?? null, instructions: instructions ?? null, tools, outputSchema: outputSchema ?? null })));
+    const { model, instructions, tools, outputSchema, webSearch } = settings;
+    return this.#mac("seed", sha256(JSON.stringify({ model: model ?? null, instructions: instructions ?? null, tools, outputSchema: outputSchema ?? null, webSearch: webSearch ?? null })));
   }
 
   /** The key after one more item. */

@@ -1,8 +1,9 @@
 import { BackendError } from "./backend-error.ts";
 import type { TurnNotification } from "./codex-messages.ts";
+import type { RawMessageContent } from "./app-server-protocol.ts";
 import { mapTurnError, upstreamHttpStatus } from "./codex-error-map.ts";
 import { addUsage, subtractUsage } from "./token-usage.ts";
-import type { ChatEvent } from "./types.ts";
+import type { ChatEvent, Citation } from "./types.ts";
 import { finish, still, type TurnContext, type TurnEffect, type TurnState, type TurnStep } from "./turn-state.ts";
 
 /** The reaction of a turn streaming `segment` to one of its notifications (pure; part of reduceTurn). */
@@ -21,6 +22,10 @@ export function streamNotification(state: TurnState, segment: number, notificati
       return still({ ...state, usage: subtractUsage(notification.params.tokenUsage.total, config.usedBefore) });
     case "rawResponseItem/completed": {
       const { item } = notification.params;
+      if ("content" in item) {
+        const citations = messageCitations(item.content);
+        return citations.length ? emit(state, { type: "citations", citations }) : still(state);
+      }
       if (!("call_id" in item) || !config.toolNames.has(item.name) || config.replayedCallIds.has(item.call_id)) return still(state);
       return still({ ...state, stepCalls: [...state.stepCalls, { callId: item.call_id, name: item.name, arguments: item.arguments }] });
     }
@@ -36,6 +41,7 @@ export function streamNotification(state: TurnState, segment: number, notificati
       // Codex's phases: commentary, partial_answer, final_answer; anything but commentary is the answer.
       if (item.type === "agentMessage") return emit(state, { type: "message", phase: item.phase === "commentary" ? "commentary" : item.phase ? "final_answer" : null });
       if (item.type === "reasoning") return emit(state, { type: "reasoning_part" });
+      if (item.type === "webSearch") return emit(state, { type: "web_search", id: item.id ?? "", query: item.query ?? "", status: "searching" });
       // Codex compacts (summarises) a conversation that does not fit the model's window before
       // answering; the client owns its conversation, so it gets the overflow and compacts it itself.
       if (item.type !== "contextCompaction") return still(state);
@@ -43,6 +49,11 @@ export function streamNotification(state: TurnState, segment: number, notificati
     }
     case "item/reasoning/summaryPartAdded":
       return emit(state, { type: "reasoning_part" });
+    case "item/completed": {
+      const { item } = notification.params;
+      if (item.type !== "webSearch") return still(state);
+      return emit(state, { type: "web_search", id: item.id ?? "", query: item.query ?? "", status: "completed" });
+    }
     case "error": {
       const { error, willRetry } = notification.params;
       if (!willRetry) return still({ ...state, lastError: error }); // turn/completed with status failed follows
@@ -62,6 +73,13 @@ export function streamNotification(state: TurnState, segment: number, notificati
       return failed(ended, mapTurnError(turn.error ?? state.lastError ?? { message: "Codex reported a failed turn" }, context.rateLimits, context.nowMs));
     }
   }
+}
+
+/** The `url_citation`s of an assistant message's text (one `output_text` part in practice; offsets are within the message). */
+function messageCitations(content: RawMessageContent): Citation[] {
+  return content.flatMap((part) =>
+    (part.annotations ?? []).flatMap((a) => ("url" in a ? [{ url: a.url, title: a.title ?? a.url, start: a.start_index, end: a.end_index }] : [])),
+  );
 }
 
 /** A boundary event (a message or a summary part begins): passed on, the answer not yet started by it. */

@@ -2,6 +2,23 @@ import type { ReasoningSummary } from "../config.ts";
 
 /** The backend contract in the adapter's own terms; the HTTP layer knows nothing of Codex. */
 
+/** A web search a client asked for: the settings the model service's search takes (each API maps its own to these). */
+export interface WebSearchRequest {
+  /** Only results from these domains. */
+  readonly allowedDomains?: readonly string[];
+  readonly contextSize?: "low" | "medium" | "high";
+  /** Where the user is, roughly, for local results. */
+  readonly location?: { readonly country?: string; readonly region?: string; readonly city?: string; readonly timezone?: string };
+}
+
+/** A source a message cites, and the part of the message's text that cites it (offsets into that message's text). */
+export interface Citation {
+  readonly url: string;
+  readonly title: string;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** One earlier conversation item, replayed before the new turn. */
 export type HistoryItem =
   | { readonly type: "user"; readonly text: string; readonly images: readonly string[] }
@@ -59,6 +76,8 @@ export interface ChatTurnRequest {
   readonly tools: readonly ToolDefinition[];
   /** JSON Schema the final answer must follow, or undefined. */
   readonly outputSchema: object | undefined;
+  /** The client asked for web search (run at the model service), with the settings it gave; undefined: none. */
+  readonly webSearch: WebSearchRequest | undefined;
   /**
    * Receives the turn when it pauses on client tool calls, synchronously, before the
    * `tool_calls` event is read: the turn has an owner even if the client is gone by then.
@@ -98,6 +117,10 @@ export type ChatEvent =
   /** A part of the reasoning summary begins; its text follows as `reasoning` events. */
   | { readonly type: "reasoning_part" }
   | { readonly type: "reasoning"; readonly delta: string }
+  /** A web search the model runs at the model service (never on this machine): begun, then done. */
+  | { readonly type: "web_search"; readonly id: string; readonly query: string; readonly status: "searching" | "completed" }
+  /** The sources the message just written cites (after its text, before the next message begins). */
+  | { readonly type: "citations"; readonly citations: readonly Citation[] }
   | { readonly type: "usage"; readonly usage: TokenUsage }
   /** The model called client tools; the stream ends after this event and the turn waits (see `onPause`). */
   | { readonly type: "tool_calls"; readonly calls: readonly ToolCall[] }
@@ -197,6 +220,8 @@ export interface BackendFeatures {
   readonly tools: boolean;
   readonly outputSchema: boolean;
   readonly images: boolean;
+  /** Web search at the model service is on (WEB_SEARCH is not `off`). */
+  readonly webSearch: boolean;
 }
 
 /** Answering chats: what the API routes use. */

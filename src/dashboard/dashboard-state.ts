@@ -40,6 +40,7 @@ export async function dashboardState(d: DashboardStateDeps) {
       activeTurns: runtime.activeTurns,
       latency: telemetry.recent.latency(),
       errorsByCode: telemetry.recent.errorsByCode(),
+      webSearches: telemetry.recent.webSearches(),
     },
     // Conversation continuity: warm threads and how requests matched them (null: the exec backend has none).
     continuity: runtime.warmThreads ?? null,

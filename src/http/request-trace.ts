@@ -13,7 +13,7 @@ function canonicalRoute(path: string): string | undefined {
   return path === "/v1" || path.startsWith("/v1/") ? "/v1/unknown" : undefined;
 }
 
-type Notes = { -readonly [K in "model" | "stream" | "code" | "ttftMs" | "promptTokens" | "completionTokens"]: RequestRecord[K] };
+type Notes = { -readonly [K in "model" | "stream" | "code" | "ttftMs" | "promptTokens" | "completionTokens" | "webSearches"]: RequestRecord[K] };
 
 /**
  * Follows one HTTP request to its real end (for a stream: when the stream closes, not when the
@@ -26,7 +26,7 @@ export class RequestTrace {
   readonly #time: number;
   readonly #started = performance.now();
   readonly #onEnd: (record: RequestRecord, api: boolean) => void;
-  #notes: Notes = { model: null, stream: null, code: null, ttftMs: null, promptTokens: null, completionTokens: null };
+  #notes: Notes = { model: null, stream: null, code: null, ttftMs: null, promptTokens: null, completionTokens: null, webSearches: 0 };
   #deferred = false;
   #ended = false;
 
@@ -45,6 +45,11 @@ export class RequestTrace {
   /** Marks the first answer or reasoning delta (only the first call counts). */
   firstToken(): void {
     this.#notes.ttftMs ??= Math.round(performance.now() - this.#started);
+  }
+
+  /** One more web search done for the request. */
+  webSearched(): void {
+    this.#notes.webSearches += 1;
   }
 
   usage(usage: TokenUsage): void {

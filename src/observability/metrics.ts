@@ -23,6 +23,7 @@ export class Metrics {
   readonly #ttft: Histogram<"route">;
   readonly #tokens: Counter<"kind">;
   readonly #limitHits: Counter;
+  readonly #webSearches: Counter;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -56,6 +57,11 @@ export class Metrics {
     this.#limitHits = new Counter({
       name: `${PREFIX}upstream_limit_hits_total`,
       help: "Requests refused because the ChatGPT plan's usage or rate limit was reached.",
+      registers,
+    });
+    this.#webSearches = new Counter({
+      name: `${PREFIX}web_searches_total`,
+      help: "Web searches the model service ran for requests that asked for them.",
       registers,
     });
     const gauge = (name: string, help: string, read: () => number) =>
@@ -106,6 +112,7 @@ export class Metrics {
     if (record.promptTokens) this.#tokens.inc({ kind: "input" }, record.promptTokens);
     if (record.completionTokens) this.#tokens.inc({ kind: "output" }, record.completionTokens);
     if (record.code === "upstream_rate_limit") this.#limitHits.inc();
+    if (record.webSearches) this.#webSearches.inc(record.webSearches);
   }
 
   render(): Promise<string> {

@@ -31,6 +31,7 @@ export class RecentRequests {
   readonly #events: RequestRecord[] = [];
   readonly #errorsByCode = new Map<string, number>();
   readonly #minutes = new Map<number, MinuteBucket>();
+  #webSearches = 0;
 
   constructor(options: { capacity: number; clock: Clock }) {
     this.#capacity = options.capacity;
@@ -40,6 +41,7 @@ export class RecentRequests {
   add(record: RequestRecord): void {
     this.#events.push(record);
     if (this.#events.length > this.#capacity) this.#events.shift();
+    this.#webSearches += record.webSearches;
     if (record.status >= 400) {
       const code = record.code ?? String(record.status);
       this.#errorsByCode.set(code, (this.#errorsByCode.get(code) ?? 0) + 1);
@@ -59,6 +61,11 @@ export class RecentRequests {
   /** Newest first. */
   events(): RequestRecord[] {
     return [...this.#events].reverse();
+  }
+
+  /** Web searches the model service ran since start. */
+  webSearches(): number {
+    return this.#webSearches;
   }
 
   errorsByCode(): Record<string, number> {

@@ -16,4 +16,6 @@ export interface RequestRecord {
   readonly stream: boolean | null;
   readonly promptTokens: number | null;
   readonly completionTokens: number | null;
+  /** Web searches the model service ran for the request (0 when none). */
+  readonly webSearches: number;
 }

@@ -1,4 +1,4 @@
-import { MESSAGE_BREAK, type ChatEvent, type TokenUsage, type ToolCall } from "../backend/types.ts";
+import { MESSAGE_BREAK, type ChatEvent, type Citation, type TokenUsage, type ToolCall } from "../backend/types.ts";
 import type { ApiError, ErrorBody } from "../errors.ts";
 import type { StreamTranslator } from "../stream-translator.ts";
 import { toOpenAIUsage, type OpenAIUsage } from "./usage.ts";
@@ -18,11 +18,18 @@ export type ToolCallBody = {
   function: { name: string; arguments: string };
 };
 
+/** A source the message cites, in chat completions' shape; the offsets are into the whole `content`. */
+export type UrlCitationAnnotation = {
+  type: "url_citation";
+  url_citation: { start_index: number; end_index: number; title: string; url: string };
+};
+
 export interface ChunkDelta {
   role?: "assistant";
   content?: string;
   reasoning_content?: string;
   tool_calls?: (ToolCallBody & { index: number })[];
+  annotations?: UrlCitationAnnotation[];
 }
 
 export interface ChatChunk {
@@ -41,6 +48,8 @@ export interface ChatChunk {
  * delta, one per tool call, the finish chunk, then with `includeUsage` a usage chunk.
  * Assistant messages (commentary, answer) are one `content`, and summary parts one
  * `reasoning_content`, each later one preceded by MESSAGE_BREAK in the delta that starts it.
+ * Web searches are not shown; a message's citations are one `annotations` chunk, their offsets
+ * moved from the message's text into the whole `content`.
  */
 export class ChatChunks implements StreamTranslator<ChatChunk, ErrorBody> {
   readonly #meta: CompletionMeta;
@@ -64,6 +73,7 @@ export class ChatChunks implements StreamTranslator<ChatChunk, ErrorBody> {
     if (e.type === "reasoning_part") this.#reasoning.nextPart();
     if (e.type === "text") return [this.#delta({ content: this.#content.delta(e.delta) })];
     if (e.type === "reasoning") return [this.#delta({ reasoning_content: this.#reasoning.delta(e.delta) })];
+    if (e.type === "citations") return e.citations.length ? [this.#delta({ annotations: e.citations.map((c) => urlCitation(c, this.#content.partStart)) })] : [];
     if (e.type === "usage") this.#usage = e.usage;
     if (e.type !== "tool_calls") return [];
     this.#finishReason = "tool_calls";
@@ -95,18 +105,34 @@ export class ChatChunks implements StreamTranslator<ChatChunk, ErrorBody> {
 class JoinedText {
   #started = false;
   #breakPending = false;
+  #length = 0;
+  /** Where the current part's text begins in the joined text; undefined until its first text. */
+  #partStart: number | undefined = 0;
 
   nextPart(): void {
     this.#breakPending = this.#started;
+    this.#partStart = undefined;
   }
 
   delta(delta: string): string {
     if (!delta) return delta;
     const joined = this.#breakPending ? MESSAGE_BREAK + delta : delta;
+    this.#partStart ??= this.#length + joined.length - delta.length;
+    this.#length += joined.length;
     this.#started = true;
     this.#breakPending = false;
     return joined;
   }
+
+  /** The offset in the joined text of the current part's text (of its end when it has none yet). */
+  get partStart(): number {
+    return this.#partStart ?? this.#length;
+  }
+}
+
+/** A message's citation as an annotation of the whole content, the message's text beginning at `offset`. */
+function urlCitation(c: Citation, offset: number): UrlCitationAnnotation {
+  return { type: "url_citation", url_citation: { start_index: offset + c.start, end_index: offset + c.end, title: c.title, url: c.url } };
 }
 
 export function toolCallBody(call: ToolCall): ToolCallBody {

@@ -1,4 +1,4 @@
-import type { ChatChunk, FinishReason, ToolCallBody } from "./chat-chunks.ts";
+import type { ChatChunk, FinishReason, ToolCallBody, UrlCitationAnnotation } from "./chat-chunks.ts";
 import { toOpenAIUsage } from "./usage.ts";
 
 /** Folds the chunk sequence into the `chat.completion` it describes: the non-streaming answer. */
@@ -10,11 +10,13 @@ export function foldCompletion(chunks: readonly ChatChunk[]) {
   let finishReason: FinishReason = "stop";
   let usage = toOpenAIUsage(undefined);
   const calls: ToolCallBody[] = [];
+  const annotations: UrlCitationAnnotation[] = [];
   for (const chunk of chunks) {
     if (chunk.usage) usage = chunk.usage;
     for (const { delta, finish_reason } of chunk.choices) {
       content += delta.content ?? "";
       reasoning += delta.reasoning_content ?? "";
+      annotations.push(...(delta.annotations ?? []));
       if (finish_reason) finishReason = finish_reason;
       // Each tool call comes whole in one chunk (see ChatChunks).
       for (const call of delta.tool_calls ?? []) calls.push({ id: call.id, type: call.type, function: call.function });
@@ -34,6 +36,7 @@ export function foldCompletion(chunks: readonly ChatChunk[]) {
           // With tool calls and no text, content is null as OpenAI sends it.
           content: calls.length && !content ? null : content,
           refusal: null,
+          ...(annotations.length ? { annotations } : {}),
           ...(reasoning ? { reasoning_content: reasoning } : {}),
           ...(calls.length ? { tool_calls: calls } : {}),
         },

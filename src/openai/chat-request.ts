@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { webSearchOptions } from "./web-search.ts";
 
 /**
  * Text that reaches Codex. Lone UTF-16 surrogates (e.g. an emoji cut in half by a client's
@@ -98,6 +99,8 @@ export const chatRequestSchema = z
     tool_choice: toolChoiceSchema.nullable().optional(),
     parallel_tool_calls: z.boolean().nullable().optional(),
     response_format: responseFormatSchema.nullable().optional(),
+    /** Its presence asks for web search (run at the model service). */
+    web_search_options: webSearchOptions.nullable().optional(),
   })
   .loose();
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -1,10 +1,11 @@
-import type { BackendFeatures, ToolDefinition } from "../backend/types.ts";
+import type { BackendFeatures, ToolDefinition, WebSearchRequest } from "../backend/types.ts";
 import { InvalidRequestError } from "../errors.ts";
 import type { ChatRequest } from "./chat-request.ts";
 import { chatToTurn, type TurnInput, type TurnLimits } from "./chat-to-turn.ts";
 import { offeredTools, ONE_CALL_AT_A_TIME, type ClientFunction } from "./chat-tools.ts";
 import { CHAT_PARAMETERS, rejectUnsupported } from "./parameters.ts";
 import { outputConstraint } from "./structured-output.ts";
+import { webSearchRequest } from "./web-search.ts";
 import { findContinuation, waitingKey, type Continuation, type TurnSettings } from "./tool-continuation.ts";
 
 /** A chat request checked and translated into what the backend needs, before any slot is taken. */
@@ -17,6 +18,8 @@ export interface PreparedChat extends TurnInput {
   pauseKey(callIds: readonly string[]): string;
   /** Whether any message carries an image (the model must accept image input). */
   readonly hasImages: boolean;
+  /** The client asked for web search (`web_search_options`; the other APIs' search tools map to it). */
+  readonly webSearch: WebSearchRequest | undefined;
 }
 
 export function prepareChat(body: ChatRequest, limits: TurnLimits, features: BackendFeatures): PreparedChat {
@@ -31,7 +34,8 @@ export function prepareChat(body: ChatRequest, limits: TurnLimits, features: Bac
   const offered = offeredTools(functions, body.tool_choice);
   const output = outputConstraint(body.response_format, "response_format");
   const hasImages = turn.inputImages.length > 0 || turn.history.some((h) => h.type === "user" && h.images.length > 0);
-  requireFeatures(features, { tools: offered.tools.length > 0, outputSchema: output.outputSchema !== undefined, images: hasImages });
+  const webSearch = body.web_search_options ? webSearchRequest(body.web_search_options) : undefined;
+  requireFeatures(features, { tools: offered.tools.length > 0, outputSchema: output.outputSchema !== undefined, images: hasImages, webSearch: webSearch !== undefined });
 
   const settings: TurnSettings = { model: body.model, tools: body.tools ?? [], toolChoice: body.tool_choice ?? null, responseFormat: body.response_format ?? null };
   const oneCall = body.parallel_tool_calls === false && offered.tools.length ? ONE_CALL_AT_A_TIME : undefined;
@@ -44,11 +48,17 @@ export function prepareChat(body: ChatRequest, limits: TurnLimits, features: Bac
     continuation: offered.tools.length ? findContinuation(body.messages, settings) : undefined,
     pauseKey: (callIds) => waitingKey(body.messages, settings, callIds),
     hasImages,
+    webSearch,
   };
 }
 
 function requireFeatures(features: BackendFeatures, used: BackendFeatures): void {
-  const missing = (Object.keys(used) as (keyof BackendFeatures)[]).filter((k) => used[k] && !features[k]);
+  if (used.webSearch && !features.webSearch) {
+    throw new InvalidRequestError("Web search is off on this adapter: its operator turns it on with WEB_SEARCH=live or cached (app-server backend). Ask without web search.", {
+      code: "web_search_unavailable",
+    });
+  }
+  const missing = (["tools", "outputSchema", "images"] as const).filter((k) => used[k] && !features[k]);
   if (!missing.length) return;
   const what = { tools: "function calling", outputSchema: "structured output (json_schema)", images: "image input" };
   throw new InvalidRequestError(`${missing.map((k) => what[k]).join(", ")} needs the app-server backend (CODEX_BACKEND=app-server).`, {

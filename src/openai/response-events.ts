@@ -1,4 +1,4 @@
-import type { ChatEvent, MessagePhase, TokenUsage, ToolCall } from "../backend/types.ts";
+import type { ChatEvent, Citation, MessagePhase, TokenUsage, ToolCall } from "../backend/types.ts";
 import type { ApiError } from "../errors.ts";
 import type { StreamTranslator } from "../stream-translator.ts";
 import {
@@ -8,14 +8,18 @@ import {
   messageItemId,
   reasoningItemId,
   responseObject,
+  urlCitation,
+  webSearchCallItem,
+  webSearchItemId,
   type OutputItem,
   type ReasoningItem,
   type ResponseMeta,
   type ResponseObject,
   type SummaryText,
+  type UrlCitation,
 } from "./response-object.ts";
 
-type TextPart = { type: "output_text"; text: string; annotations: [] };
+type TextPart = { type: "output_text"; text: string; annotations: UrlCitation[] };
 type InItem = { item_id: string; output_index: number };
 type InText = InItem & { content_index: 0 };
 type InSummary = InItem & { summary_index: number };
@@ -27,6 +31,8 @@ type EventBody =
   | ({ type: "response.content_part.added" | "response.content_part.done"; part: TextPart } & InText)
   | ({ type: "response.output_text.delta"; delta: string; logprobs: [] } & InText)
   | ({ type: "response.output_text.done"; text: string; logprobs: [] } & InText)
+  | ({ type: "response.output_text.annotation.added"; annotation_index: number; annotation: UrlCitation } & InText)
+  | ({ type: "response.web_search_call.in_progress" | "response.web_search_call.searching" | "response.web_search_call.completed" } & InItem)
   | ({ type: "response.reasoning_summary_part.added" | "response.reasoning_summary_part.done"; part: SummaryText } & InSummary)
   | ({ type: "response.reasoning_summary_text.delta"; delta: string } & InSummary)
   | ({ type: "response.reasoning_summary_text.done"; text: string } & InSummary)
@@ -45,16 +51,19 @@ export interface ResponsesErrorEvent {
 }
 
 /** The item being streamed: its place in `output`, and what it has so far. */
-type OpenMessage = { id: string; index: number; phase: MessagePhase; text: string };
+type OpenMessage = { id: string; index: number; phase: MessagePhase; text: string; annotations: UrlCitation[] };
 type OpenReasoning = { id: string; index: number; parts: string[] };
+/** A search under way; `codexId` is the backend's id for it. */
+type OpenSearch = { codexId: string; id: string; index: number; query: string };
 
 /**
  * Translates a turn's adapter events into the Responses event sequence: `response.created`,
  * `response.in_progress`, then the output items as they come: one message item per assistant
  * message with text (added, content part, `response.output_text.delta`s, done; its own id and
- * phase), one reasoning item per run of reasoning (its summary parts, as OpenAI streams them),
- * function call items (added, arguments, done), then `response.completed` with the whole
- * response and usage. Numbers every event, errors too.
+ * phase; its citations as `url_citation` annotations), one reasoning item per run of reasoning
+ * (its summary parts, as OpenAI streams them), one `web_search_call` item per search (added, in
+ * progress, searching, completed, done), function call items (added, arguments, done), then
+ * `response.completed` with the whole response and usage. Numbers every event, errors too.
  */
 export class ResponseEvents implements StreamTranslator<ResponsesEvent, ResponsesErrorEvent> {
   readonly #meta: ResponseMeta;
@@ -67,6 +76,9 @@ export class ResponseEvents implements StreamTranslator<ResponsesEvent, Response
   #reasoning: OpenReasoning | undefined;
   /** A summary part began after text of the current one: the next reasoning text starts it. */
   #partPending = false;
+  #search: OpenSearch | undefined;
+  /** The backend ids of the searches that got an item. */
+  readonly #searched = new Set<string>();
   #usage: TokenUsage | undefined;
 
   constructor(meta: ResponseMeta) {
@@ -93,18 +105,22 @@ export class ResponseEvents implements StreamTranslator<ResponsesEvent, Response
         return [];
       case "reasoning":
         return this.#summaryDelta(e.delta);
+      case "web_search":
+        return this.#webSearch(e.id, e.query, e.status);
+      case "citations":
+        return this.#citations(e.citations);
       case "usage":
         this.#usage = e.usage;
         return [];
       case "tool_calls":
-        return [...this.#endMessage(), ...this.#endReasoning(), ...e.calls.flatMap((call) => this.#call(call))];
+        return [...this.#endMessage(), ...this.#endReasoning(), ...this.#endSearch(), ...e.calls.flatMap((call) => this.#call(call))];
       case "done":
         return [];
     }
   }
 
   end(): ResponsesEvent[] {
-    const closing = [...this.#endMessage(), ...this.#endReasoning()];
+    const closing = [...this.#endMessage(), ...this.#endReasoning(), ...this.#endSearch()];
     const response = responseObject(this.#meta, { items: this.#output, usage: this.#usage });
     return [...closing, this.#event({ type: "response.completed", response })];
   }
@@ -121,10 +137,10 @@ export class ResponseEvents implements StreamTranslator<ResponsesEvent, Response
   /** Text of the current message; its item opens at the first non-empty delta (a message without text is no item). */
   #textDelta(delta: string): ResponsesEvent[] {
     if (!delta) return [];
-    const events = this.#endReasoning();
+    const events = [...this.#endReasoning(), ...this.#endSearch()];
     let message = this.#message;
     if (!message) {
-      message = this.#message = { id: messageItemId(), index: this.#output.length, phase: this.#phase, text: "" };
+      message = this.#message = { id: messageItemId(), index: this.#output.length, phase: this.#phase, text: "", annotations: [] };
       const at = { item_id: message.id, output_index: message.index, content_index: 0 as const };
       events.push(this.#event({ type: "response.output_item.added", output_index: message.index, item: messageItem(message.id, message.phase, "", "in_progress") }));
       events.push(this.#event({ type: "response.content_part.added", ...at, part: { type: "output_text", text: "", annotations: [] } }));
@@ -140,11 +156,11 @@ export class ResponseEvents implements StreamTranslator<ResponsesEvent, Response
     if (!message) return [];
     this.#message = undefined;
     const at = { item_id: message.id, output_index: message.index, content_index: 0 as const };
-    const item = messageItem(message.id, message.phase, message.text, "completed");
+    const item = messageItem(message.id, message.phase, message.text, "completed", message.annotations);
     this.#output.push(item);
     return [
       this.#event({ type: "response.output_text.done", ...at, text: message.text, logprobs: [] }),
-      this.#event({ type: "response.content_part.done", ...at, part: { type: "output_text", text: message.text, annotations: [] } }),
+      this.#event({ type: "response.content_part.done", ...at, part: { type: "output_text", text: message.text, annotations: [...message.annotations] } }),
       this.#event({ type: "response.output_item.done", output_index: message.index, item }),
     ];
   }
@@ -152,7 +168,7 @@ export class ResponseEvents implements StreamTranslator<ResponsesEvent, Response
   /** Reasoning text: opens the reasoning item and, at its first text, each summary part. */
   #summaryDelta(delta: string): ResponsesEvent[] {
     if (!delta) return [];
-    const events = this.#endMessage();
+    const events = [...this.#endMessage(), ...this.#endSearch()];
     let reasoning = this.#reasoning;
     if (!reasoning) {
       reasoning = this.#reasoning = { id: reasoningItemId(), index: this.#output.length, parts: [] };
@@ -189,6 +205,54 @@ export class ResponseEvents implements StreamTranslator<ResponsesEvent, Response
     const item: ReasoningItem = { id: reasoning.id, type: "reasoning", summary: reasoning.parts.map((text) => ({ type: "summary_text", text })) };
     this.#output.push(item);
     return [...this.#endPart(reasoning), this.#event({ type: "response.output_item.done", output_index: reasoning.index, item })];
+  }
+
+  /** The open message's citations, as annotations of its text; with no message open there is nothing to annotate. */
+  #citations(citations: readonly Citation[]): ResponsesEvent[] {
+    const message = this.#message;
+    if (!message) return [];
+    return citations.map((c) => {
+      const annotation = urlCitation(c);
+      message.annotations.push(annotation);
+      const at = { item_id: message.id, output_index: message.index, content_index: 0 as const };
+      return this.#event({ type: "response.output_text.annotation.added", ...at, annotation_index: message.annotations.length - 1, annotation });
+    });
+  }
+
+  /** A search is an item of its own: it opens on "searching" (closing the open item) and closes on "completed". */
+  #webSearch(codexId: string, query: string, status: "searching" | "completed"): ResponsesEvent[] {
+    const open = this.#search?.codexId === codexId;
+    // A search seen before: its item is open (or was closed by the next item); only its completion is news.
+    if (this.#searched.has(codexId) && (status === "searching" || !open)) return [];
+    const events: ResponsesEvent[] = [];
+    if (!open) {
+      events.push(...this.#endMessage(), ...this.#endReasoning(), ...this.#endSearch());
+      const search = (this.#search = { codexId, id: webSearchItemId(codexId), index: this.#output.length, query });
+      this.#searched.add(codexId);
+      const at = { item_id: search.id, output_index: search.index };
+      events.push(
+        this.#event({ type: "response.output_item.added", output_index: search.index, item: webSearchCallItem(search.id, query, "in_progress") }),
+        this.#event({ type: "response.web_search_call.in_progress", ...at }),
+        this.#event({ type: "response.web_search_call.searching", ...at }),
+      );
+    }
+    if (status !== "completed") return events;
+    // The query may be known only at the end.
+    if (query && this.#search) this.#search.query = query;
+    return [...events, ...this.#endSearch()];
+  }
+
+  /** Closes the search item, if one is open (a search the turn left unfinished is over too). */
+  #endSearch(): ResponsesEvent[] {
+    const search = this.#search;
+    if (!search) return [];
+    this.#search = undefined;
+    const item = webSearchCallItem(search.id, search.query, "completed");
+    this.#output.push(item);
+    return [
+      this.#event({ type: "response.web_search_call.completed", item_id: search.id, output_index: search.index }),
+      this.#event({ type: "response.output_item.done", output_index: search.index, item }),
+    ];
   }
 
   #call(call: ToolCall): ResponsesEvent[] {

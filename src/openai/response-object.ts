@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { MESSAGE_BREAK, type MessagePhase, type TokenUsage, type ToolCall } from "../backend/types.ts";
+import { MESSAGE_BREAK, type Citation, type MessagePhase, type TokenUsage, type ToolCall } from "../backend/types.ts";
 import { toolCallBody } from "./chat-chunks.ts";
 import type { ChatMessage } from "./chat-request.ts";
 
@@ -27,8 +27,11 @@ export interface MessageItem {
   role: "assistant";
   /** Which message of the answer this is, when the model says. */
   phase?: "commentary" | "final_answer";
-  content: { type: "output_text"; text: string; annotations: []; logprobs: [] }[];
+  content: { type: "output_text"; text: string; annotations: UrlCitation[]; logprobs: [] }[];
 }
+
+/** A source the message cites; the offsets are into the message's own text. */
+export type UrlCitation = { type: "url_citation"; start_index: number; end_index: number; url: string; title: string };
 
 export type SummaryText = { type: "summary_text"; text: string };
 
@@ -47,7 +50,15 @@ export interface FunctionCallItem {
   arguments: string;
 }
 
-export type OutputItem = MessageItem | ReasoningItem | FunctionCallItem;
+/** A web search the model ran at the model service. */
+export interface WebSearchCallItem {
+  id: string;
+  type: "web_search_call";
+  status: ItemStatus;
+  action: { type: "search"; query: string };
+}
+
+export type OutputItem = MessageItem | ReasoningItem | FunctionCallItem | WebSearchCallItem;
 
 export type ResponseUsage = ReturnType<typeof responseUsage>;
 
@@ -67,6 +78,8 @@ export type ResponseObject = {
 export const messageItemId = () => `msg_${randomUUID().replaceAll("-", "")}`;
 export const reasoningItemId = () => `rs_${randomUUID().replaceAll("-", "")}`;
 export const functionCallItemId = (callId: string) => `fc_${callId}`;
+/** Codex's id of a search (`ws_…` already), or a fresh one when Codex gave none. */
+export const webSearchItemId = (id: string) => (id.startsWith("ws_") ? id : `ws_${id || randomUUID().replaceAll("-", "")}`);
 
 /** The Responses API `usage` object. */
 export function responseUsage(u: TokenUsage | undefined) {
@@ -80,15 +93,23 @@ export function responseUsage(u: TokenUsage | undefined) {
   };
 }
 
-export function messageItem(id: string, phase: MessagePhase, text: string, status: ItemStatus): MessageItem {
+export function messageItem(id: string, phase: MessagePhase, text: string, status: ItemStatus, annotations: readonly UrlCitation[] = []): MessageItem {
   return {
     id,
     type: "message",
     status,
     role: "assistant",
     ...(phase ? { phase } : {}),
-    content: status === "completed" ? [{ type: "output_text", text, annotations: [], logprobs: [] }] : [],
+    content: status === "completed" ? [{ type: "output_text", text, annotations: [...annotations], logprobs: [] }] : [],
   };
+}
+
+export function urlCitation(c: Citation): UrlCitation {
+  return { type: "url_citation", start_index: c.start, end_index: c.end, url: c.url, title: c.title };
+}
+
+export function webSearchCallItem(id: string, query: string, status: ItemStatus): WebSearchCallItem {
+  return { id, type: "web_search_call", status, action: { type: "search", query } };
 }
 
 export function functionCallItem(call: ToolCall, status: ItemStatus): FunctionCallItem {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { otherKind, toolName } from "./chat-request.ts";
+import { approximateLocation, RESPONSES_WEB_SEARCH, webSearchOptions } from "./web-search.ts";
 
 /** The /v1/responses body; as for chat, unknown fields pass and the fields acted on are checked. */
 const textPart = z.object({ type: z.enum(["input_text", "output_text", "text"]), text: z.string() }).loose();
@@ -22,8 +23,8 @@ const functionCallOutputItem = z
     output: z.union([z.string(), z.array(z.union([textPart, otherKind("input_text", "output_text", "text")]))]),
   })
   .loose();
-/** Reasoning and item references carry nothing the adapter can replay; they are skipped. */
-const skippedItem = z.object({ type: z.enum(["reasoning", "item_reference"]) }).loose();
+/** Reasoning, item references and searches the service ran carry nothing the adapter can replay; they are skipped. */
+const skippedItem = z.object({ type: z.enum(["reasoning", "item_reference", "web_search_call"]) }).loose();
 
 export const inputItem = z.union([messageItem, functionCallItem, functionCallOutputItem, skippedItem]);
 export type InputItem = z.infer<typeof inputItem>;
@@ -38,6 +39,17 @@ const functionTool = z
     strict: z.boolean().nullable().optional(),
   })
   .loose();
+
+/** The Responses search tool: mapped to chat's `web_search_options` (its fields are the same shape but flatter). */
+const webSearchTool = z
+  .object({
+    type: z.string().regex(RESPONSES_WEB_SEARCH),
+    search_context_size: webSearchOptions.shape.search_context_size,
+    user_location: approximateLocation.extend({ type: z.literal("approximate").nullish() }).nullish(),
+    filters: webSearchOptions.shape.filters,
+  })
+  .loose();
+export type WebSearchTool = z.infer<typeof webSearchTool>;
 
 const toolChoice = z.union([
   z.enum(["none", "auto", "required"]),
@@ -56,7 +68,7 @@ export const responsesRequestSchema = z
     instructions: z.string().nullable().optional(),
     stream: z.boolean().nullable().optional(),
     previous_response_id: z.string().nullable().optional(),
-    tools: z.array(z.union([functionTool, otherKind("function")])).nullable().optional(),
+    tools: z.array(z.union([functionTool, webSearchTool, otherKind("function")])).nullable().optional(),
     tool_choice: toolChoice.nullable().optional(),
     parallel_tool_calls: z.boolean().nullable().optional(),
     text: z.object({ format: textFormat.optional() }).loose().nullable().optional(),

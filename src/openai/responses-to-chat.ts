@@ -1,6 +1,7 @@
 import { InvalidRequestError } from "../errors.ts";
 import type { ChatMessage, ChatRequest, ResponseFormat, ToolChoice } from "./chat-request.ts";
-import type { InputItem, MessageItem, ResponsesRequest } from "./responses-request.ts";
+import type { InputItem, MessageItem, ResponsesRequest, WebSearchTool } from "./responses-request.ts";
+import { RESPONSES_WEB_SEARCH, type WebSearchOptions } from "./web-search.ts";
 
 export interface ResponsesAsChat {
   /** The request in chat completions' terms, so both endpoints share one translation to Codex. */
@@ -16,24 +17,26 @@ export function responsesToChat(body: ResponsesRequest, previous: readonly ChatM
   items.forEach((item, i) => appendItem(conversation, item, `input[${i}]`));
   const instructions: ChatMessage[] = body.instructions ? [{ role: "developer", content: body.instructions }] : [];
   const format = body.text?.format;
+  const search = (body.tools ?? []).find((t): t is WebSearchTool => RESPONSES_WEB_SEARCH.test(t.type));
   const chat: ChatRequest = {
     ...(body.model !== undefined ? { model: body.model } : {}),
     messages: [...instructions, ...conversation],
     stream: body.stream ?? null,
     reasoning_effort: body.reasoning?.effort ?? null,
-    tools: (body.tools ?? []).map((t) => {
+    tools: (body.tools ?? []).filter((t) => t !== search).map((t) => {
       if (t.type !== "function" || !("name" in t)) return t;
       return { type: "function" as const, function: { name: t.name as string, description: t.description ?? null, parameters: t.parameters ?? null } };
     }),
     tool_choice: toolChoice(body.tool_choice),
     parallel_tool_calls: body.parallel_tool_calls ?? null,
+    ...(search ? { web_search_options: searchOptions(search) } : {}),
     response_format: responseFormat(format),
   };
   return { chat, conversation };
 }
 
 function appendItem(conversation: ChatMessage[], item: InputItem, param: string): void {
-  if (item.type === "reasoning" || item.type === "item_reference") return;
+  if (item.type === "reasoning" || item.type === "item_reference" || item.type === "web_search_call") return;
   if (item.type === "function_call") {
     const call = { id: item.call_id, type: "function", function: { name: item.name, arguments: item.arguments } };
     const last = conversation.at(-1);
@@ -61,6 +64,11 @@ function appendItem(conversation: ChatMessage[], item: InputItem, param: string)
     });
   });
   conversation.push({ role: message.role, content: parts });
+}
+
+/** The Responses search tool as chat's `web_search_options` (the location moves under `approximate`). */
+function searchOptions({ search_context_size, user_location, filters }: WebSearchTool): WebSearchOptions {
+  return { search_context_size, filters, ...(user_location ? { user_location: { type: "approximate", approximate: user_location } } : {}) };
 }
 
 function toolChoice(choice: ResponsesRequest["tool_choice"]): ToolChoice | null {

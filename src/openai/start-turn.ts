@@ -31,6 +31,7 @@ export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: Pre
     inputImages: prepared.inputImages,
     tools: prepared.tools,
     outputSchema: prepared.outputSchema,
+    webSearch: prepared.webSearch,
     onPause,
   });
 }

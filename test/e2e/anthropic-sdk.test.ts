@@ -98,10 +98,10 @@ test("errors reach the SDK as its own classes: bad key, server tools, a conversa
   assert.ok(auth instanceof Anthropic.AuthenticationError);
 
   const server = await client.messages
-    .create({ model: MODEL, max_tokens: 10, messages: [{ role: "user", content: "hi" }], tools: [{ type: "web_search_20250305", name: "web_search" }] })
+    .create({ model: MODEL, max_tokens: 10, messages: [{ role: "user", content: "hi" }], tools: [{ type: "bash_20250124", name: "bash" }] })
     .catch((e: unknown) => e);
   assert.ok(server instanceof Anthropic.BadRequestError);
-  assert.match(server.message, /web_search/);
+  assert.match(server.message, /bash/);
 
   e2e.upstream.behave({
     status: 400,

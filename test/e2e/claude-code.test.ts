@@ -48,8 +48,9 @@ after(async () => {
 });
 
 /** `claude -p` against the adapter: a temporary HOME, the adapter's key, every other connection refused. */
-async function claude(prompt: string, extra: readonly string[] = [], adapter: E2E = e2e): Promise<string> {
+async function claude(prompt: string, extra: readonly string[] = [], adapter: E2E = e2e, settings: Readonly<Record<string, string>> = {}): Promise<string> {
   const env = {
+    ...settings,
     PATH: process.env.PATH ?? "",
     HOME: home,
     ANTHROPIC_BASE_URL: adapter.service.url,
@@ -146,4 +147,28 @@ describe("claude -p --model <catalog model> with a tool round trip, on the path 
       assert.equal(chatgpt.service.waitingTurns.size, 0, "the tool_result continued the Codex turn that waited for it");
     });
   }
+
+  test("Claude Code's WebSearch returns results: its search request (the web_search server tool) runs the model service's search through the adapter", async () => {
+    const source = { url: "https://weather.example/paris", title: "Paris forecast", cites: "sunny, 24 °C" };
+    const callId = "call_websearch_1";
+    chatgpt.chatgpt.behave((call) => {
+      const output = outputOf(call, callId);
+      // The answer repeats the first source WebSearch gave Claude Code, so its stdout shows what the search found.
+      if (output !== undefined) return { deltas: [JSON.stringify(output).includes(source.url) ? `Sunny, says ${source.url}.` : "No results came back."] };
+      if (call.body.tools?.some((t) => t.type === "web_search")) return { deltas: ["Paris is ", source.cites, " today."], webSearch: { query: "paris weather", sources: [source] } };
+      if (call.body.tools?.some((t) => t.name === "WebSearch")) return { functionCalls: [{ callId, name: "WebSearch", arguments: JSON.stringify({ query: "paris weather" }) }] };
+      return { deltas: ["(no WebSearch tool offered)"] };
+    });
+    const fromLog = chatgpt.logs.length;
+    // WebSearch offered directly rather than found through Claude Code's ToolSearch first.
+    const out = await claude("What is the weather in Paris? Search the web.", ["--allowedTools", "WebSearch"], chatgpt, { ENABLE_TOOL_SEARCH: "false" });
+    const searches = chatgpt.logs
+      .slice(fromLog)
+      .map((l) => JSON.parse(l) as { msg?: string; path?: string; status?: number; webSearches?: number })
+      .filter((r) => r.msg === "request" && r.path === "/v1/messages")
+      .map((r) => [r.status, r.webSearches ?? 0]);
+    console.log(`# claude -p (WebSearch) printed ${JSON.stringify(out)}; Messages calls [status, searches]: ${JSON.stringify(searches)}`);
+    assert.equal(out.trim(), `Sunny, says ${source.url}.`, "WebSearch's result, with its link, reached the model");
+    assert.deepEqual(searches, [[200, 0], [200, 1], [200, 0]], "the main turn, WebSearch's own request (one search), the turn continued with its result");
+  });
 });

@@ -3,7 +3,7 @@ import { decompress } from "fzstd";
 import { WebSocket, WebSocketServer } from "ws";
 import { z } from "zod";
 import { faultAnswer, rateLimitHeaders, rateLimitsEvent, type StandInLimits } from "./chatgpt-backend-answers.ts";
-import { askOf, pauseUntilClose, playAnswer, serveSseAnswer, type Behavior } from "./responses-answer.ts";
+import { askOf, NO_ASK, pauseUntilClose, playAnswer, serveSseAnswer, type Behavior } from "./responses-answer.ts";
 
 /**
  * The model stream of the stand-in ChatGPT backend (`codex/responses`), over both transports
@@ -127,5 +127,5 @@ async function answerWsMessage(ws: WebSocket, upgrade: http.IncomingMessage, tex
       state.dropped();
       ws.terminate();
     },
-  }, warmup ? { summary: false } : askOf(body));
+  }, warmup ? NO_ASK : askOf(body));
 }

@@ -88,7 +88,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** A scriptable Backend: queue a script per turn with `script()`; unscripted turns answer "ok". */
 export class FakeBackend implements Backend {
   readonly name = "app-server" as const;
-  features = { tools: true, outputSchema: true, images: true };
+  features = { tools: true, outputSchema: true, images: true, webSearch: true };
   /** Every turn that paused on tool calls, in order. */
   readonly paused: FakePausedTurn[] = [];
   readonly turns: RecordedTurn[] = [];
@@ -242,6 +242,7 @@ export class FakeBackend implements Backend {
       onPause: request.onPause,
       reasoningEffort: request.reasoningEffort,
       reasoningSummary: request.reasoningSummary,
+      webSearch: request.webSearch,
       signal,
       get aborted() {
         return signal.aborted;

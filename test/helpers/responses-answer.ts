@@ -37,19 +37,37 @@ export interface Behavior {
   readonly commentary?: readonly string[];
   /** The reasoning summary's parts, sent only to a request that asks for a summary, as the real service does (default DEFAULT_SUMMARY). */
   readonly summary?: readonly string[];
+  /**
+   * A hosted web search the model runs before it answers, only when the request offers the
+   * `web_search` tool (as the real service does): a `web_search_call` item, then the answer cites
+   * each source's `cites` (a part of the answer's text) with a `url_citation`.
+   */
+  readonly webSearch?: StandInWebSearch;
+}
+
+export interface StandInWebSearch {
+  readonly query: string;
+  readonly sources: readonly { readonly url: string; readonly title: string; readonly cites: string }[];
 }
 
 /** What a model request asked for that shapes the answer. */
 export interface ModelAsk {
   /** `reasoning.summary` is set (and not "none"). */
   readonly summary: boolean;
+  /** The hosted `web_search` tool is offered. */
+  readonly webSearch: boolean;
 }
 
 /** Reads a model request's asks from its body. */
-export function askOf(body: { readonly reasoning?: { readonly summary?: string | null | undefined } | null | undefined }): ModelAsk {
+export function askOf(body: {
+  readonly reasoning?: { readonly summary?: string | null | undefined } | null | undefined;
+  readonly tools?: readonly { readonly type: string }[] | undefined;
+}): ModelAsk {
   const summary = body.reasoning?.summary;
-  return { summary: typeof summary === "string" && summary !== "none" };
+  return { summary: typeof summary === "string" && summary !== "none", webSearch: (body.tools ?? []).some((t) => t.type === "web_search") };
 }
+
+export const NO_ASK: ModelAsk = { summary: false, webSearch: false };
 
 export const DEFAULT_SUMMARY: readonly string[] = ["Reading the request.", "Writing the answer."];
 
@@ -90,10 +108,12 @@ export interface AnswerSink {
  * the reasoning summary when asked, a commentary message, the answer's message, then function
  * calls; `n` numbers the ids. True when it reached `response.completed`.
  */
-export async function playAnswer(b: Behavior, n: number, sink: AnswerSink, ask: ModelAsk = { summary: false }): Promise<boolean> {
+export async function playAnswer(b: Behavior, n: number, sink: AnswerSink, ask: ModelAsk = NO_ASK): Promise<boolean> {
   let outputIndex = 0;
   await sink.send({ type: "response.created", response: { id: `resp_${n}` } });
   if (ask.summary) await playSummary(sink, `rs_${n}`, outputIndex++, b.summary ?? DEFAULT_SUMMARY);
+  const search = ask.webSearch ? b.webSearch : undefined;
+  if (search) await playWebSearch(sink, `ws_${n}`, outputIndex++, search);
   if (b.commentary?.length) {
     await playMessage(sink, { id: `msg_${n}_c`, phase: "commentary", outputIndex: outputIndex++ }, b.commentary);
   }
@@ -107,7 +127,7 @@ export async function playAnswer(b: Behavior, n: number, sink: AnswerSink, ask: 
       if (i === b.dropAfterDeltas) return (sink.drop(), false);
       await sink.send({ type: "response.output_text.delta", item_id: answer.id, output_index: answer.outputIndex, content_index: 0, delta });
     }
-    if (b.dropAfterDeltas === undefined || b.dropAfterDeltas < deltas.length) await endMessage(sink, answer, deltas);
+    if (b.dropAfterDeltas === undefined || b.dropAfterDeltas < deltas.length) await endMessage(sink, answer, deltas, search ? citations(deltas.join(""), search) : []);
   }
   if (b.dropAfterDeltas !== undefined && b.dropAfterDeltas >= deltas.length) {
     await sink.pause(b.deltaIntervalMs ?? 0);
@@ -152,9 +172,29 @@ async function playMessage(sink: AnswerSink, at: MessageAt, deltas: readonly str
   await endMessage(sink, at, deltas);
 }
 
-async function endMessage(sink: AnswerSink, at: MessageAt, deltas: readonly string[]): Promise<void> {
+async function endMessage(sink: AnswerSink, at: MessageAt, deltas: readonly string[], annotations: readonly object[] = []): Promise<void> {
   const text = deltas.join("");
-  await sink.send({ type: "response.output_item.done", output_index: at.outputIndex, item: messageItem(at, [{ type: "output_text", text, annotations: [] }]) });
+  for (const [annotationIndex, annotation] of annotations.entries()) {
+    await sink.send({ type: "response.output_text.annotation.added", item_id: at.id, output_index: at.outputIndex, content_index: 0, annotation_index: annotationIndex, annotation });
+  }
+  await sink.send({ type: "response.output_item.done", output_index: at.outputIndex, item: messageItem(at, [{ type: "output_text", text, annotations }]) });
+}
+
+/** The answer's `url_citation`s: each source over the part of the text it cites (absent parts are not cited). */
+function citations(text: string, search: StandInWebSearch): object[] {
+  return search.sources.flatMap(({ url, title, cites }) => {
+    const start = text.indexOf(cites);
+    return start < 0 ? [] : [{ type: "url_citation", start_index: start, end_index: start + cites.length, url, title }];
+  });
+}
+
+/** A hosted web search call, as the Responses API streams it. */
+async function playWebSearch(sink: AnswerSink, id: string, outputIndex: number, search: StandInWebSearch): Promise<void> {
+  const item = (status: string, action: object) => ({ type: "web_search_call", id, status, action });
+  await sink.send({ type: "response.output_item.added", output_index: outputIndex, item: item("in_progress", { type: "search", query: search.query }) });
+  for (const phase of ["in_progress", "searching", "completed"]) await sink.send({ type: `response.web_search_call.${phase}`, item_id: id, output_index: outputIndex });
+  const sources = search.sources.map(({ url }) => ({ type: "url", url }));
+  await sink.send({ type: "response.output_item.done", output_index: outputIndex, item: item("completed", { type: "search", query: search.query, sources }) });
 }
 
 /** A reasoning item with its summary, part by part, as the Responses API streams it. */

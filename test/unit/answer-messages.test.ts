@@ -216,14 +216,14 @@ const ANSWER: readonly ChatEvent[] = [
 ];
 
 const LIMITS = { maxMessages: 100, maxTotalTextChars: 100_000, maxImageBytes: 1_000_000 };
-const FEATURES = { tools: true, outputSchema: true, images: true };
+const FEATURES = { tools: true, outputSchema: true, images: true, webSearch: true };
 
 /** The backend's turn for a request after an API's request translation. */
 function turnRequest(chat: ChatRequest): ChatTurnRequest {
   const prepared = prepareChat(chat, LIMITS, FEATURES);
-  const { instructions, history, input, inputImages, tools, outputSchema } = prepared;
+  const { instructions, history, input, inputImages, tools, outputSchema, webSearch } = prepared;
   const signal = new AbortController().signal;
-  return { model: "gpt-5.5", instructions, history, input, inputImages, tools, outputSchema, onPause: () => undefined, reasoningEffort: undefined, reasoningSummary: "auto", signal };
+  return { model: "gpt-5.5", instructions, history, input, inputImages, tools, outputSchema, onPause: () => undefined, reasoningEffort: undefined, reasoningSummary: "auto", webSearch, signal };
 }
 
 /** The key the thread is left under once it gave ANSWER to `first`. */

@@ -58,6 +58,7 @@ const turn = (signal: AbortSignal) => ({
   onPause: () => undefined,
   reasoningEffort: undefined,
   reasoningSummary: "auto" as const,
+  webSearch: undefined,
   signal,
 });
 

@@ -219,6 +219,13 @@ describe("models", () => {
     assert.equal(load({ REASONING_SUMMARY: "detailed" }).reasoningSummary, "detailed");
     assert.throws(() => load({ CODEX_TOOL_MODE: "code", REASONING_SUMMARY: "off" }), /CODEX_TOOL_MODE[\s\S]*REASONING_SUMMARY/);
   });
+
+  test("WEB_SEARCH is live unless set to cached or off", () => {
+    assert.equal(load({}).webSearch, "live");
+    assert.equal(load({ WEB_SEARCH: "cached" }).webSearch, "cached");
+    assert.equal(load({ WEB_SEARCH: "off" }).webSearch, "off");
+    assert.throws(() => load({ WEB_SEARCH: "on" }), /WEB_SEARCH/);
+  });
 });
 
 describe("spare threads", () => {

@@ -18,6 +18,7 @@ function request(history: readonly HistoryItem[], input: string, extra: Partial<
     onPause: () => undefined,
     reasoningEffort: undefined,
     reasoningSummary: "auto",
+    webSearch: undefined,
     signal: new AbortController().signal,
     ...extra,
   };

@@ -127,7 +127,7 @@ test("the same key as a bearer token or x-api-key; refusals in Anthropic's error
     [{ "x-api-key": "" }, body(), 401, "authentication_error"],
     [{ "x-api-key": "wrong-key" }, body(), 401, "authentication_error"],
     [{}, { messages: [] }, 400, "invalid_request_error"],
-    [{}, body({ tools: [{ type: "web_search_20250305", name: "web_search" }] }), 400, "invalid_request_error"],
+    [{}, body({ tools: [{ type: "code_execution_20250825", name: "code_execution" }] }), 400, "invalid_request_error"],
   ];
   for (const [headers, payload, status, type] of cases) {
     const res = await post(t, payload, { headers });

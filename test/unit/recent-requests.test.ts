@@ -21,6 +21,7 @@ function record(time: number, durationMs: number, status = 200, code: string | n
     stream: false,
     promptTokens: 1,
     completionTokens: 1,
+    webSearches: 0,
   };
 }
 

@@ -13,7 +13,7 @@ test("/v1/responses refusals name the Responses fields the client sent, not chat
     [{ instructions: "be brief", input: "x".repeat(101) }, "input", "text_too_long"],
     [{ input: [{ role: "user", content: [{ type: "input_file", file_id: "f" }] }] }, "input[0].content[0]", "unsupported_content"],
     [{ input: "hi", text: { format: { type: "json_schema", name: "s", schema: { type: 3 } } } }, "text.format.schema", "invalid_json_schema"],
-    [{ input: "hi", tools: [{ type: "web_search" }] }, "tools[0]", null],
+    [{ input: "hi", tools: [{ type: "code_interpreter" }] }, "tools[0]", null],
   ];
   for (const [body, param, code] of cases) {
     const res = await t.request("/v1/responses", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -132,7 +132,7 @@ describe("function calling through the chat route", () => {
 
   test("the exec backend refuses tools, schemas and images with a clear 400", async () => {
     const backend = new FakeBackend();
-    backend.features = { tools: false, outputSchema: false, images: false };
+    backend.features = { tools: false, outputSchema: false, images: false, webSearch: false };
     const t = createTestApp({ backend });
     const res = await t.chat(chatBody({ tools: [weather] }));
     assert.equal(res.status, 400);

@@ -81,7 +81,7 @@ const rows: readonly Row[] = [
     facts: { usage: undefined, stepCalls: [] },
   },
   { name: "raw responses ignored without client tools", state: stepped, input: codex("rawResponse/completed", { usage: usage(4) }), next: "running/streaming#0", effects: [], facts: { usage: usage(3) } },
-  { name: "another item starting", state: streaming, input: codex("item/started", { item: { type: "webSearch" } }), next: "running/streaming#0", effects: [] },
+  { name: "another item starting", state: streaming, input: codex("item/started", { item: { type: "imageView" } }), next: "running/streaming#0", effects: [] },
   {
     name: "a commentary message begins",
     state: streaming,
@@ -94,6 +94,41 @@ const rows: readonly Row[] = [
   { name: "a partial answer counts as the answer", state: streaming, input: codex("item/started", { item: { type: "agentMessage", phase: "partial_answer" } }), next: "running/streaming#0", effects: ['emit {"type":"message","phase":"final_answer"}'] },
   { name: "a reasoning item begins a summary part", state: streaming, input: codex("item/started", { item: { type: "reasoning" } }), next: "running/streaming#0", effects: ['emit {"type":"reasoning_part"}'] },
   { name: "another summary part", state: streaming, input: codex("item/reasoning/summaryPartAdded", { itemId: "r", summaryIndex: 1 }), next: "running/streaming#0", effects: ['emit {"type":"reasoning_part"}'] },
+  {
+    name: "a web search begins",
+    state: streaming,
+    input: codex("item/started", { item: { type: "webSearch", id: "ws_1", query: "paris weather" } }),
+    next: "running/streaming#0",
+    effects: ['emit {"type":"web_search","id":"ws_1","query":"paris weather","status":"searching"}'],
+  },
+  {
+    name: "a web search ends",
+    state: streaming,
+    input: codex("item/completed", { item: { type: "webSearch", id: "ws_1", query: "paris weather" } }),
+    next: "running/streaming#0",
+    effects: ['emit {"type":"web_search","id":"ws_1","query":"paris weather","status":"completed"}'],
+  },
+  { name: "another item completing", state: streaming, input: codex("item/completed", { item: { type: "agentMessage" } }), next: "running/streaming#0", effects: [] },
+  {
+    name: "an answer's citations (from its raw message)",
+    state: streaming,
+    input: codex("rawResponseItem/completed", {
+      item: {
+        type: "message",
+        role: "assistant",
+        content: [{ type: "output_text", text: "Sunny.", annotations: [{ type: "url_citation", url: "https://w.example/", title: "W", start_index: 0, end_index: 5 }, { type: "file_citation" }] }],
+      },
+    }),
+    next: "running/streaming#0",
+    effects: ['emit {"type":"citations","citations":[{"url":"https://w.example/","title":"W","start":0,"end":5}]}'],
+  },
+  {
+    name: "a raw message without citations",
+    state: streaming,
+    input: codex("rawResponseItem/completed", { item: { type: "message", role: "assistant", content: [{ type: "output_text", text: "Hi.", annotations: [] }] } }),
+    next: "running/streaming#0",
+    effects: [],
+  },
   {
     name: "context compaction fails the segment",
     state: streaming,

@@ -66,6 +66,7 @@ function renderLoad(s) {
     ["Queue length", l.queueLength],
     ["Codex turns in flight", l.activeTurns],
     ["Latency p50 / p95", `${ms(l.latency.p50Ms)} / ${ms(l.latency.p95Ms)} (last ${l.latency.samples})`],
+    ["Web searches since start", l.webSearches],
   ]);
   const codes = Object.entries(l.errorsByCode);
   $("errors").replaceChildren(...(codes.length ? codes.map(([code, n]) => el("li", `${code}: ${n}`)) : [el("li", "none", "muted")]));
