@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import Anthropic from "@anthropic-ai/sdk";
+import { test } from "node:test";
 import type { MessageParam, Tool } from "@anthropic-ai/sdk/resources/messages";
-import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import type { Response, ResponseFunctionToolCall, ResponseInputItem, ResponseOutputMessage } from "openai/resources/responses/responses";
 import { LIVE_ONLY_MODEL } from "../helpers/chatgpt-backend-answers.ts";
 import type { ModelCall } from "../helpers/chatgpt-model-stream.ts";
 import { bundledCatalog } from "../helpers/codex-catalog.ts";
-import { startChatGptE2E, TEST_API_KEY, waitHealthy, type ChatGptE2E } from "../helpers/e2e-service.ts";
+import { chatGptSuite } from "../helpers/e2e-service.ts";
 import { DEFAULT_DELTAS } from "../helpers/responses-answer.ts";
 import { auditUpstream, type AuditedBody } from "../helpers/upstream-audit.ts";
 
@@ -22,16 +20,7 @@ import { auditUpstream, type AuditedBody } from "../helpers/upstream-audit.ts";
 
 const MODELS = [...bundledCatalog().models.map((m) => m.slug), LIVE_ONLY_MODEL];
 
-let e2e: ChatGptE2E;
-let openai: OpenAI;
-let anthropic: Anthropic;
-before(async () => {
-  e2e = await startChatGptE2E();
-  await waitHealthy(e2e);
-  openai = new OpenAI({ baseURL: e2e.baseURL, apiKey: TEST_API_KEY, maxRetries: 0 });
-  anthropic = new Anthropic({ baseURL: e2e.service.url, apiKey: TEST_API_KEY, maxRetries: 0 });
-});
-after(() => e2e.close());
+const suite = chatGptSuite();
 
 const SYSTEM = "You are terse.";
 const QUESTION = "Weather in Paris and Rome?";
@@ -50,7 +39,7 @@ const CLIENT_TEXTS = [SYSTEM, QUESTION, COMMENTARY, ANSWER, ...RESULTS, "hi", DE
 
 /** The model calls since `from`, audited: which model, what Codex added of its own. */
 function audited(from: number) {
-  return e2e.chatgpt.modelCalls.slice(from).map((c: ModelCall) => ({
+  return suite.e2e.chatgpt.modelCalls.slice(from).map((c: ModelCall) => ({
     model: c.body.model,
     parallel: c.body.parallel_tool_calls,
     tools: (c.body.tools ?? []).map((t) => t.name),
@@ -82,17 +71,17 @@ function assertNothingOfCodex(model: string, from: number, expectTools: boolean)
 
 /** The stand-in answers as these models do: commentary and two calls at once, then the answer once it has the results. */
 function weatherModel(): void {
-  e2e.chatgpt.behave((call) =>
+  suite.e2e.chatgpt.behave((call) =>
     (call.body.input ?? []).some((i) => i.type === "function_call_output") ? { deltas: [ANSWER] } : { commentary: [COMMENTARY], functionCalls: CALLS },
   );
 }
 
 for (const model of MODELS) {
   test(`${model}: a plain request, with a system message and without, reaches the model with the client's text alone`, async () => {
-    e2e.chatgpt.behave({ deltas: DEFAULT_DELTAS });
-    const from = e2e.chatgpt.modelCalls.length;
+    suite.e2e.chatgpt.behave({ deltas: DEFAULT_DELTAS });
+    const from = suite.e2e.chatgpt.modelCalls.length;
     for (const messages of [[{ role: "system", content: SYSTEM }, { role: "user", content: "hi" }], [{ role: "user", content: "hi" }]] as ChatCompletionMessageParam[][]) {
-      const completion = await openai.chat.completions.create({ model, messages });
+      const completion = await suite.openai.chat.completions.create({ model, messages });
       assert.equal(completion.choices[0]?.message.content, DEFAULT_DELTAS.join(""));
     }
     assertNothingOfCodex(model, from, false);
@@ -100,39 +89,39 @@ for (const model of MODELS) {
 
   test(`${model}: a client function round trip through Chat Completions, Responses and Messages, streamed and not`, async () => {
     weatherModel();
-    const from = e2e.chatgpt.modelCalls.length;
+    const from = suite.e2e.chatgpt.modelCalls.length;
     for (const stream of [false, true]) {
       await chatRoundTrip(model, stream);
       await responsesRoundTrip(model, stream);
       await messagesRoundTrip(model, stream);
     }
     assertNothingOfCodex(model, from, true);
-    assert.equal(e2e.service.waitingTurns.size, 0, "every paused turn was resumed");
+    assert.equal(suite.e2e.service.waitingTurns.size, 0, "every paused turn was resumed");
   });
 }
 
 async function chatRoundTrip(model: string, stream: boolean): Promise<void> {
   const messages: ChatCompletionMessageParam[] = [{ role: "system", content: SYSTEM }, { role: "user", content: QUESTION }];
-  const first = stream ? await streamedChat(model, messages) : (await openai.chat.completions.create({ model, messages, tools: CHAT_TOOLS })).choices[0];
+  const first = stream ? await streamedChat(model, messages) : (await suite.openai.chat.completions.create({ model, messages, tools: CHAT_TOOLS })).choices[0];
   assert.equal(first?.finish_reason, "tool_calls");
   assert.equal(first.message.content, COMMENTARY);
   const calls = first.message.tool_calls ?? [];
   assert.deepEqual(calls.map((c) => (c.type === "function" ? [c.id, c.function.arguments] : [])), CALLS.map((c) => [c.callId, c.arguments]));
   messages.push(first.message, ...CALLS.map((c, i): ChatCompletionMessageParam => ({ role: "tool", tool_call_id: c.callId, content: RESULTS[i] ?? "" })));
-  const second = stream ? await streamedChat(model, messages) : (await openai.chat.completions.create({ model, messages, tools: CHAT_TOOLS })).choices[0];
+  const second = stream ? await streamedChat(model, messages) : (await suite.openai.chat.completions.create({ model, messages, tools: CHAT_TOOLS })).choices[0];
   assert.deepEqual([second?.finish_reason, second?.message.content], ["stop", ANSWER]);
 }
 
 /** A streamed chat completion, folded the way an agent folds it. */
 async function streamedChat(model: string, messages: ChatCompletionMessageParam[]) {
-  const runner = openai.chat.completions.stream({ model, messages, tools: CHAT_TOOLS });
+  const runner = suite.openai.chat.completions.stream({ model, messages, tools: CHAT_TOOLS });
   return (await runner.finalChatCompletion()).choices[0];
 }
 
 async function responsesRoundTrip(model: string, stream: boolean): Promise<void> {
   const input: ResponseInputItem[] = [{ role: "user", content: QUESTION }];
   const tools = [{ type: "function" as const, name: "get_weather", description: "Current weather of a city", parameters: WEATHER_SCHEMA, strict: true }];
-  const ask = async (): Promise<Response> => (stream ? await openai.responses.stream({ model, instructions: SYSTEM, input, tools }).finalResponse() : await openai.responses.create({ model, instructions: SYSTEM, input, tools }));
+  const ask = async (): Promise<Response> => (stream ? await suite.openai.responses.stream({ model, instructions: SYSTEM, input, tools }).finalResponse() : await suite.openai.responses.create({ model, instructions: SYSTEM, input, tools }));
   const first = await ask();
   const calls = first.output.filter((o): o is ResponseFunctionToolCall => o.type === "function_call");
   assert.deepEqual(calls.map((c) => [c.call_id, c.arguments]), CALLS.map((c) => [c.callId, c.arguments]));
@@ -147,7 +136,7 @@ async function responsesRoundTrip(model: string, stream: boolean): Promise<void>
 async function messagesRoundTrip(model: string, stream: boolean): Promise<void> {
   const messages: MessageParam[] = [{ role: "user", content: QUESTION }];
   const body = () => ({ model, max_tokens: 1024, system: SYSTEM, messages, tools: MESSAGES_TOOLS });
-  const ask = async () => (stream ? await anthropic.messages.stream(body()).finalMessage() : await anthropic.messages.create(body()));
+  const ask = async () => (stream ? await suite.anthropic.messages.stream(body()).finalMessage() : await suite.anthropic.messages.create(body()));
   const first = await ask();
   assert.equal(first.stop_reason, "tool_use");
   assert.deepEqual(first.content.filter((b) => b.type === "text").map((b) => b.text), [COMMENTARY]);

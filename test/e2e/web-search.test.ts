@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import { test } from "node:test";
 import type { ResponseOutputMessage, ResponseStreamEvent } from "openai/resources/responses/responses";
 import type { ModelCall } from "../helpers/chatgpt-model-stream.ts";
 import { defaultCatalogModel } from "../helpers/codex-catalog.ts";
-import { authHeaders, startChatGptE2E, TEST_API_KEY, waitHealthy, type ChatGptE2E } from "../helpers/e2e-service.ts";
+import { authHeaders, chatGptSuite, startChatGptE2E, waitHealthy } from "../helpers/e2e-service.ts";
 import type { StandInWebSearch } from "../helpers/responses-answer.ts";
 
 /**
@@ -22,24 +20,17 @@ const ANSWER = ["Paris is ", "sunny, 24 °C", " today."];
 const TEXT = ANSWER.join("");
 const CITED = { start: TEXT.indexOf(SOURCE.cites), end: TEXT.indexOf(SOURCE.cites) + SOURCE.cites.length };
 
-let e2e: ChatGptE2E;
-let openai: OpenAI;
-let anthropic: Anthropic;
-before(async () => {
-  e2e = await startChatGptE2E();
-  await waitHealthy(e2e);
-  e2e.chatgpt.behave({ deltas: ANSWER, webSearch: SEARCH });
-  openai = new OpenAI({ baseURL: e2e.baseURL, apiKey: TEST_API_KEY, maxRetries: 0 });
-  anthropic = new Anthropic({ baseURL: e2e.service.url, apiKey: TEST_API_KEY, maxRetries: 0 });
-});
-after(() => e2e.close());
+const suite = chatGptSuite();
+/** The model answers with a search and cited text whenever it is offered search. */
+const searching = () => suite.e2e.chatgpt.behave({ deltas: ANSWER, webSearch: SEARCH });
 
 /** The `web_search` tool the model was offered in the last model call, if any. */
 const offeredSearch = (call: ModelCall | undefined) => (call?.body.tools ?? []).find((t) => t.type === "web_search") as Record<string, unknown> | undefined;
-const lastCall = () => e2e.chatgpt.modelCalls.at(-1);
+const lastCall = () => suite.e2e.chatgpt.modelCalls.at(-1);
 
 test("Responses: a web_search tool gives a web_search_call item and cited output_text, streamed and not", async () => {
-  const plain = await openai.responses.create({ model: "codex-cli-default", input: "Weather in Paris?", tools: [{ type: "web_search" }] });
+  searching();
+  const plain = await suite.openai.responses.create({ model: "codex-cli-default", input: "Weather in Paris?", tools: [{ type: "web_search" }] });
   assert.equal(lastCall()?.body.model, DEFAULT_MODEL);
   assert.deepEqual(offeredSearch(lastCall()), { type: "web_search", external_web_access: true, search_content_types: ["text", "image"] });
   const [search, message] = plain.output;
@@ -51,14 +42,15 @@ test("Responses: a web_search tool gives a web_search_call item and cited output
   ]);
 
   const events: ResponseStreamEvent[] = [];
-  for await (const e of await openai.responses.create({ model: "codex-cli-default", input: "Weather in Paris?", tools: [{ type: "web_search_preview" }], stream: true })) events.push(e);
+  for await (const e of await suite.openai.responses.create({ model: "codex-cli-default", input: "Weather in Paris?", tools: [{ type: "web_search_preview" }], stream: true })) events.push(e);
   const kinds = events.map((e) => e.type).filter((t) => t.includes("web_search_call") || t.includes("annotation"));
   assert.deepEqual(kinds, ["response.web_search_call.in_progress", "response.web_search_call.searching", "response.web_search_call.completed", "response.output_text.annotation.added"]);
 });
 
 test("Chat Completions: web_search_options gives url_citation annotations, streamed and not; its settings reach the search", async () => {
+  searching();
   const web_search_options = { search_context_size: "high" as const, user_location: { type: "approximate" as const, approximate: { country: "FR", city: "Paris" } } };
-  const completion = await openai.chat.completions.create({ model: "codex-cli-default", messages: [{ role: "user", content: "Weather in Paris?" }], web_search_options });
+  const completion = await suite.openai.chat.completions.create({ model: "codex-cli-default", messages: [{ role: "user", content: "Weather in Paris?" }], web_search_options });
   assert.equal(completion.choices[0]?.message.content, TEXT);
   assert.deepEqual(completion.choices[0]?.message.annotations, [
     { type: "url_citation", url_citation: { start_index: CITED.start, end_index: CITED.end, url: SOURCE.url, title: SOURCE.title } },
@@ -72,16 +64,17 @@ test("Chat Completions: web_search_options gives url_citation annotations, strea
   });
 
   const chunks = [];
-  for await (const chunk of await openai.chat.completions.create({ model: "codex-cli-default", messages: [{ role: "user", content: "Weather?" }], web_search_options: {}, stream: true })) chunks.push(chunk);
+  for await (const chunk of await suite.openai.chat.completions.create({ model: "codex-cli-default", messages: [{ role: "user", content: "Weather?" }], web_search_options: {}, stream: true })) chunks.push(chunk);
   const annotations = chunks.flatMap((c) => (c.choices[0]?.delta as { annotations?: unknown[] } | undefined)?.annotations ?? []);
   assert.equal(annotations.length, 1);
 });
 
 test("Messages: the web_search server tool gives server_tool_use, web_search_tool_result and cited text; allowed_domains reach the search", async () => {
+  searching();
   const tools = [{ type: "web_search_20250305" as const, name: "web_search" as const, max_uses: 5, allowed_domains: ["weather.example"] }];
   for (const message of [
-    await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages: [{ role: "user", content: "Weather in Paris?" }], tools }),
-    await anthropic.messages.stream({ model: "claude-sonnet-4-5", max_tokens: 1024, messages: [{ role: "user", content: "Weather in Paris?" }], tools }).finalMessage(),
+    await suite.anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 1024, messages: [{ role: "user", content: "Weather in Paris?" }], tools }),
+    await suite.anthropic.messages.stream({ model: "claude-sonnet-4-5", max_tokens: 1024, messages: [{ role: "user", content: "Weather in Paris?" }], tools }).finalMessage(),
   ]) {
     const [use, result, text] = message.content;
     assert.deepEqual(use?.type === "server_tool_use" ? [use.name, use.input] : use, ["web_search", { query: QUERY }]);
@@ -97,16 +90,17 @@ test("Messages: the web_search server tool gives server_tool_use, web_search_too
 });
 
 test("only a request that asks is offered web search; a search's query and results never reach the log; /metrics and the dashboard count searches", async () => {
-  await openai.chat.completions.create({ model: "codex-cli-default", messages: [{ role: "user", content: "Weather in Paris?" }] });
+  searching();
+  await suite.openai.chat.completions.create({ model: "codex-cli-default", messages: [{ role: "user", content: "Weather in Paris?" }] });
   assert.equal(offeredSearch(lastCall()), undefined);
   assert.equal(lastCall()?.body.tools?.length ?? 0, 0);
-  const text = e2e.logs.join("\n");
+  const text = suite.e2e.logs.join("\n");
   for (const secret of [QUERY, SOURCE.url, SOURCE.title, SOURCE.cites]) assert.ok(!text.includes(secret), `the log holds ${secret}`);
 
-  const metrics = await (await fetch(`${e2e.baseURL.replace(/\/v1$/, "")}/metrics`, { headers: authHeaders() })).text();
+  const metrics = await (await fetch(`${suite.e2e.baseURL.replace(/\/v1$/, "")}/metrics`, { headers: authHeaders() })).text();
   const searches = Number(/^codex_provider_web_searches_total (\d+)/m.exec(metrics)?.[1] ?? "0");
   assert.ok(searches >= 5, `web_searches_total ${searches}`);
-  const state = (await (await fetch(`${e2e.service.url}/dashboard/api/state`)).json()) as { load: { webSearches: number } };
+  const state = (await (await fetch(`${suite.e2e.service.url}/dashboard/api/state`)).json()) as { load: { webSearches: number } };
   assert.equal(state.load.webSearches, searches);
 });
 

@@ -1,6 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/core/logger.ts";
 import { startService, type Service, type ServiceHooks } from "../../src/service.ts";
@@ -160,6 +163,26 @@ export async function assertSignInAgain(res: Response): Promise<void> {
   if (body.error.code !== "codex_login_required" || !/sign in again/.test(body.error.message)) {
     throw new Error(`expected codex_login_required asking to sign in again, got ${JSON.stringify(body.error)}`);
   }
+}
+
+/** A test file's service on the path users run, with the real SDKs pointed at it (Anthropic's adds /v1 itself, as Claude Code does). */
+export interface ChatGptSuite {
+  readonly e2e: ChatGptE2E;
+  readonly openai: OpenAI;
+  readonly anthropic: Anthropic;
+}
+
+/** Starts the file's ChatGPT-path service (healthy) before its tests and closes it after; the fields are set once `before` ran. */
+export function chatGptSuite(): ChatGptSuite {
+  const suite = {} as { e2e: ChatGptE2E; openai: OpenAI; anthropic: Anthropic };
+  before(async () => {
+    suite.e2e = await startChatGptE2E();
+    await waitHealthy(suite.e2e);
+    suite.openai = new OpenAI({ baseURL: suite.e2e.baseURL, apiKey: TEST_API_KEY, maxRetries: 0 });
+    suite.anthropic = new Anthropic({ baseURL: suite.e2e.service.url, apiKey: TEST_API_KEY, maxRetries: 0 });
+  });
+  after(() => suite.e2e.close());
+  return suite;
 }
 
 export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
