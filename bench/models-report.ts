@@ -2,7 +2,10 @@
 import { MODEL_REQUESTS, type FamilyResult, type ModelsResult, type Shape, type ShapeResult } from "./models-run.ts";
 import { median, ms, percentile } from "./percentile.ts";
 
-const SHAPES: readonly Shape[] = ["plain", "function"];
+const SHAPES: readonly Shape[] = ["plain", "function", "search"];
+
+/** The shapes a family was measured in (search: the default model only). */
+const measured = (f: FamilyResult): [Shape, ShapeResult][] => SHAPES.flatMap((shape) => (f.shapes[shape] ? [[shape, f.shapes[shape]] as [Shape, ShapeResult]] : []));
 
 const max = (values: readonly number[]) => (values.length ? String(Math.max(...values)) : "n/a");
 
@@ -11,7 +14,7 @@ const latency = (s: ShapeResult) => `${ms(median(s.samples))} / ${ms(percentile(
 /** Codex's tools and text kinds over both shapes, with the most bytes one call carried of each: `additional_tools item 15234, ...`; "none". */
 function whatCodexAdded(f: FamilyResult): string {
   const kinds = new Map<string, number>();
-  for (const shape of SHAPES) for (const [kind, bytes] of f.shapes[shape].codexBytesByKind) kinds.set(kind, Math.max(bytes, kinds.get(kind) ?? 0));
+  for (const shape of ["plain", "function"] as const) for (const [kind, bytes] of f.shapes[shape].codexBytesByKind) kinds.set(kind, Math.max(bytes, kinds.get(kind) ?? 0));
   return kinds.size ? [...kinds].map(([kind, bytes]) => `${kind} ${bytes}`).join(", ") : "none";
 }
 
@@ -26,17 +29,30 @@ const counted = (m: ReadonlyMap<string, number>) => [...m].map(([k, n]) => `${n}
 
 function familyDetails(f: FamilyResult): string[] {
   const lines = [`  ${f.model}:${f.problem ? ` PROBLEM: ${f.problem}` : ""}`];
-  for (const shape of SHAPES) {
-    const s = f.shapes[shape];
+  for (const [shape, s] of measured(f)) {
     lines.push(
       `    ${shape}: ${s.samples.length}/${MODEL_REQUESTS} ok, ${s.modelCalls} model calls naming ${[...s.calledModels].join(", ") || "none"}; ` +
         `Codex's tools ${counted(s.codexTools)}; Codex's text ${counted(s.codexText)}`,
     );
     if (s.failures.length) lines.push(`      failures: ${[...new Set(s.failures)].join("; ")}`);
   }
-  const texts = new Set(SHAPES.flatMap((shape) => [...f.shapes[shape].codexTextSeen]));
+  const texts = new Set(measured(f).flatMap(([, s]) => [...s.codexTextSeen]));
   if (texts.size) lines.push(`    Codex's texts (first characters): ${[...texts].map((t) => JSON.stringify(t)).join(", ")}`);
   return lines;
+}
+
+const cpu = (s: ShapeResult) => (s.adapterCpuMs === undefined ? "n/a" : `${s.adapterCpuMs.toFixed(1)} ms`);
+
+/** A turn with a web search (the stand-in searches and cites) against a plain one: the adapter's own cost. */
+function searchRows(model: string, plain: ShapeResult, search: ShapeResult): string[] {
+  return [
+    `Web search on ${model} (web_search_options; the stand-in runs one search and cites it):`,
+    "",
+    "| turn | p50 / p90 ms | adapter CPU per request | upstream request bytes, max |",
+    "|---|---|---|---|",
+    `| plain | ${latency(plain)} | ${cpu(plain)} | ${max(plain.requestBytes)} |`,
+    `| with a web search | ${latency(search)} | ${cpu(search)} | ${max(search.requestBytes)} |`,
+  ];
 }
 
 export function modelsReport(r: ModelsResult): string[] {
@@ -47,6 +63,8 @@ export function modelsReport(r: ModelsResult): string[] {
     "|---|---|---|---|---|---|---|",
     ...r.families.map(familyRow),
   ];
+  const searched = r.families.find((f) => f.shapes.search);
+  if (searched?.shapes.search) lines.push("", ...searchRows(searched.model, searched.shapes.plain, searched.shapes.search));
   if (r.problem) lines.push("", `PROBLEM: ${r.problem}`);
   lines.push("", "Per model (the model calls the stand-in saw; how many carried each of Codex's own tools and text kinds):", ...r.families.flatMap(familyDetails));
   return lines;

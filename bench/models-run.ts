@@ -9,6 +9,7 @@ import { bundledCatalog, defaultCatalogModel, type CatalogModel } from "../test/
 import { startStandInChatGptBackend } from "../test/helpers/stand-in-chatgpt-backend.ts";
 import { auditUpstream, type AuditedBody } from "../test/helpers/upstream-audit.ts";
 import { startBenchService, type BenchService } from "./bench-service.ts";
+import { readCpu } from "./procfs.ts";
 import { completion, type ChatBody } from "./client.ts";
 
 /** Measured requests per family and shape, after WARMUP unmeasured ones. */
@@ -27,10 +28,12 @@ const WEATHER_TOOL = {
     parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false },
   },
 };
+/** The search the stand-in runs when offered one (the search shape, on the default model). */
+const SEARCH = { query: "weather in Paris", sources: [{ url: "https://weather.example/paris", title: "Paris forecast", cites: "Sunny" }] };
 /** Every text the client sends or reads back: none of it is Codex's own. */
 const CLIENT_TEXTS = [SYSTEM, QUESTION, ANSWER.join("")];
 
-export type Shape = "plain" | "function";
+export type Shape = "plain" | "function" | "search";
 
 /** One request shape on one model: latency, and what its model calls carried upstream. */
 export interface ShapeResult {
@@ -52,13 +55,16 @@ export interface ShapeResult {
   readonly codexTextSeen: Set<string>;
   /** The whole model call (its JSON, UTF-8 bytes), per call. */
   readonly requestBytes: number[];
+  /** The adapter's own CPU per measured request (its process alone, not Codex). */
+  adapterCpuMs: number | undefined;
 }
 
 export interface FamilyResult {
   readonly family: string;
   readonly model: string;
   readonly isDefault: boolean;
-  readonly shapes: Record<Shape, ShapeResult>;
+  /** The search shape is measured on the default model only. */
+  readonly shapes: Partial<Record<Shape, ShapeResult>> & Record<"plain" | "function", ShapeResult>;
   problem: string | undefined;
 }
 
@@ -102,11 +108,24 @@ function bytesByKind(body: AuditedBody): Map<string, number> {
 }
 
 function emptyShape(): ShapeResult {
-  return { samples: [], failures: [], modelCalls: 0, calledModels: new Set(), codexBytes: [], codexTools: new Map(), codexText: new Map(), codexBytesByKind: new Map(), codexTextSeen: new Set(), requestBytes: [] };
+  return {
+    samples: [],
+    failures: [],
+    modelCalls: 0,
+    calledModels: new Set(),
+    codexBytes: [],
+    codexTools: new Map(),
+    codexText: new Map(),
+    codexBytesByKind: new Map(),
+    codexTextSeen: new Set(),
+    requestBytes: [],
+    adapterCpuMs: undefined,
+  };
 }
 
 function requestOf(model: string, shape: Shape): ChatBody {
   const messages = [{ role: "system", content: SYSTEM }, { role: "user", content: QUESTION }];
+  if (shape === "search") return { model, messages, web_search_options: {} };
   return shape === "plain" ? { model, messages } : { model, messages, tools: [WEATHER_TOOL] };
 }
 
@@ -119,13 +138,14 @@ export async function benchModels(): Promise<ModelsResult> {
   const guard = await startEgressGuard({ tunnels: { "chatgpt.com:443": backend.port, "auth.openai.com:443": backend.port } });
   let service: BenchService | undefined;
   try {
-    backend.behave({ deltas: ANSWER });
+    backend.behave({ deltas: ANSWER, webSearch: SEARCH });
     service = await startBenchService(undefined, guard, { backend: "app-server", login: true, chatgptCaFile: backend.caFile });
     for (const { family, model } of familyModels(catalog.models, defaultModel)) {
-      const entry: FamilyResult = { family, model, isDefault: model === defaultModel, shapes: { plain: emptyShape(), function: emptyShape() }, problem: undefined };
+      const isDefault = model === defaultModel;
+      const entry: FamilyResult = { family, model, isDefault, shapes: { plain: emptyShape(), function: emptyShape(), ...(isDefault ? { search: emptyShape() } : {}) }, problem: undefined };
       result.families.push(entry);
       try {
-        for (const shape of ["plain", "function"] as const) await measureShape(service, backend.modelCalls, model, shape, entry.shapes[shape]);
+        for (const [shape, out] of Object.entries(entry.shapes) as [Shape, ShapeResult][]) await measureShape(service, backend.modelCalls, model, shape, out);
       } catch (err) {
         entry.problem = err instanceof Error ? err.message : String(err);
       }
@@ -144,6 +164,8 @@ export async function benchModels(): Promise<ModelsResult> {
 async function measureShape(service: BenchService, modelCalls: readonly { body: object }[], model: string, shape: Shape, out: ShapeResult): Promise<void> {
   const request = requestOf(model, shape);
   for (let i = 0; i < WARMUP; i++) await completion(service.target, request);
+  const pid = service.worker.pid;
+  const cpuBefore = pid === undefined ? undefined : readCpu(pid);
   for (let i = 0; i < MODEL_REQUESTS; i++) {
     const from = modelCalls.length;
     const outcome = await completion(service.target, request);
@@ -162,4 +184,6 @@ async function measureShape(service: BenchService, modelCalls: readonly { body: 
       out.requestBytes.push(Buffer.byteLength(JSON.stringify(call.body)));
     }
   }
+  const cpuAfter = pid === undefined ? undefined : readCpu(pid);
+  if (cpuBefore && cpuAfter) out.adapterCpuMs = (cpuAfter.selfMs - cpuBefore.selfMs) / MODEL_REQUESTS;
 }
