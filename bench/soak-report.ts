@@ -1,5 +1,6 @@
-/** Turns a soak run into the printed table and the two PASS/FAIL lines. */
+/** Turns a soak run into the printed table and its PASS/FAIL lines. */
 import { cpus } from "node:os";
+import type { DiskFile, DiskReading } from "./codex-home-disk.ts";
 import { ms, percentile } from "./percentile.ts";
 import type { Reading } from "./soak-memory.ts";
 import type { SoakBatch, SoakOutcome } from "./soak-run.ts";
@@ -7,6 +8,8 @@ import type { SoakBatch, SoakOutcome } from "./soak-run.ts";
 const MAX_GROWTH_PERCENT = 10;
 /** Codex's own target: finished threads unloaded at once (thread_unload_delay_secs=0), not a minute's worth held. */
 const MAX_CODEX_GROWTH_PERCENT = 25;
+/** What Codex may add to CODEX_HOME per 10,000 requests (the target scales with the run's length). */
+const MAX_CODEX_HOME_GROWTH_BYTES_PER_10K = 50 * 1024 * 1024;
 /** The limiter's own refusal: the only error the soak allows. */
 const DESIGNED_429 = "429 wrapper_busy";
 
@@ -14,6 +17,15 @@ export interface Checkpoint {
   readonly done: number;
   readonly adapterRssKb: number | undefined;
   readonly codexRssKb: number | undefined;
+  readonly codexHomeBytes: number | undefined;
+}
+
+/** CODEX_HOME at Codex's first start (before any request), before and after the run, and `unloadWaitMs` later. */
+export interface CodexHomeDisk {
+  readonly firstStart: DiskReading;
+  readonly before: DiskReading;
+  readonly after: DiskReading;
+  readonly afterUnload: DiskReading;
 }
 
 export interface SoakSummary {
@@ -31,9 +43,13 @@ export interface SoakSummary {
   readonly checkpoints: readonly Checkpoint[];
   readonly upstreamCalls: number;
   readonly egress: ReadonlyMap<string, number>;
+  /** Undefined where Codex's environment cannot be read (no /proc). */
+  readonly codexHome: CodexHomeDisk | undefined;
 }
 
 const mb = (kb: number | undefined) => (kb === undefined ? "n/a" : (kb / 1024).toFixed(1));
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
+const signedMib = (bytes: number) => `${bytes >= 0 ? "+" : ""}${mib(bytes)}`;
 
 function growth(before: number | undefined, after: number | undefined): number | undefined {
   return before === undefined || after === undefined || before === 0 ? undefined : ((after - before) / before) * 100;
@@ -67,6 +83,40 @@ function errorKey(o: SoakOutcome): string {
   return `${o.status || "no response"} ${o.code ?? o.problem ?? "?"}`;
 }
 
+const LARGEST = 5;
+const listFiles = (files: readonly DiskFile[]) => files.slice(0, LARGEST).map((f) => `${f.path} ${mib(f.bytes)}`).join(", ") || "none";
+
+/** Files in `later` that `earlier` did not have, largest first. */
+function newFiles(earlier: DiskReading, later: DiskReading): DiskFile[] {
+  const known = new Set(earlier.files.map((f) => f.path));
+  return later.files.filter((f) => !known.has(f.path));
+}
+
+interface Section {
+  readonly rows: string[];
+  readonly verdict: string;
+}
+
+/** CODEX_HOME's rows and its PASS/FAIL line: growth from before the run to the larger of the two later readings. */
+function codexHomeSection(d: CodexHomeDisk | undefined, requests: number, wait: string, row: (label: string, value: string) => string): Section {
+  const bound = (MAX_CODEX_HOME_GROWTH_BYTES_PER_10K * requests) / 10_000;
+  const target = `CODEX_HOME growth within ${mib(MAX_CODEX_HOME_GROWTH_BYTES_PER_10K)} MB per 10,000 requests`;
+  if (!d) return { rows: [row("CODEX_HOME", "n/a (Codex's environment unreadable)")], verdict: `FAIL  ${target} (not measured)` };
+  const growth = Math.max(d.after.bytes, d.afterUnload.bytes) - d.before.bytes;
+  const at = (r: DiskReading) => `${mib(r.bytes)} MB in ${r.files.length} files`;
+  return {
+    rows: [
+      row("CODEX_HOME at Codex's first start", `${at(d.firstStart)} (${d.firstStart.entries} entries with directories and links)`),
+      row(`CODEX_HOME before / after / ${wait}`, `${at(d.before)} / ${at(d.after)} / ${at(d.afterUnload)}`),
+      row(`  growth after / ${wait}`, `${signedMib(d.after.bytes - d.before.bytes)} / ${signedMib(d.afterUnload.bytes - d.before.bytes)} MB (${d.after.bytes - d.before.bytes} / ${d.afterUnload.bytes - d.before.bytes} bytes)`),
+      row("  largest files before (MB)", listFiles(d.before.files)),
+      row(`  largest files ${wait} (MB)`, listFiles(d.afterUnload.files)),
+      row(`  new files ${wait} (MB)`, listFiles(newFiles(d.before, d.afterUnload))),
+    ],
+    verdict: `${growth <= bound ? "PASS" : "FAIL"}  ${target} (${signedMib(growth)} MB over ${requests} requests; at most ${mib(bound)} MB)`,
+  };
+}
+
 export function soakTable(s: SoakSummary): string[] {
   const { outcomes, wallMs } = s.batch;
   const row = (label: string, value: string) => `${label.padEnd(38)}${value}`;
@@ -82,6 +132,7 @@ export function soakTable(s: SoakSummary): string[] {
   const verdict = (pass: boolean) => (pass ? "PASS" : "FAIL");
   const trace = (pick: (c: Checkpoint) => number | undefined) => s.checkpoints.map((c) => Math.round((pick(c) ?? 0) / 1024)).join(" ");
   const egress = [...s.egress].map(([host, n]) => `${host} x${n}`).join(", ") || "none";
+  const disk = codexHomeSection(s.codexHome, outcomes.length, wait, row);
 
   return [
     `codex-cli-provider soak (codex-cli ${s.version}, node ${process.version}, ${cpus().length} cores; app-server backend, fabricated ChatGPT login)`,
@@ -99,6 +150,8 @@ export function soakTable(s: SoakSummary): string[] {
     row(`codex RSS before / after / ${wait}`, `${mb(s.before.codexRssKb)} / ${mb(s.after.codexRssKb)} / ${mb(s.afterUnload.codexRssKb)} MB (${signed(now.codex)} / ${signed(later.codex)})`),
     row("RSS during the run (MB)", `adapter ${trace((c) => c.adapterRssKb)}`),
     row("", `codex   ${trace((c) => c.codexRssKb)}`),
+    ...disk.rows,
+    row("CODEX_HOME during the run (MB)", s.checkpoints.map((c) => (c.codexHomeBytes === undefined ? "n/a" : mib(c.codexHomeBytes))).join(" ")),
     row("after the run", `active turns ${s.after.activeTurns ?? "n/a"}, slots taken ${s.after.slotsTaken}, queued ${s.after.queued}${s.idle ? "" : " (NOT idle 10 s after the last answer)"}`),
     row("codex restarts", `${s.afterUnload.codexRestarts ?? "n/a"}`),
     row("upstream model calls", `${s.upstreamCalls} for ${outcomes.length} requests; refused outbound: ${egress}`),
@@ -106,5 +159,6 @@ export function soakTable(s: SoakSummary): string[] {
     `${verdict(now.codex !== undefined && now.codex < MAX_CODEX_GROWTH_PERCENT)}  codex RSS right after the run within ${MAX_CODEX_GROWTH_PERCENT}% of before (${signed(now.codex)})`,
     `${verdict(underTarget(now))}  memory growth under ${MAX_GROWTH_PERCENT}% right after the run (${describeGrowth(now)})`,
     `${verdict(underTarget(later))}  memory growth under ${MAX_GROWTH_PERCENT}% ${wait} later (${describeGrowth(later)})`,
+    disk.verdict,
   ];
 }

@@ -1,9 +1,9 @@
 /**
  * `npm run soak`: a long mixed run against the real adapter (app-server backend, a fabricated
  * ChatGPT login) and the real pinned Codex binary in front of the stand-in upstream, watching
- * errors, latency and resident memory. Only 127.0.0.1 traffic. Always exits 0 after printing
- * (a benchmark, not a test). Options: SOAK_REQUESTS / --requests=N (default 1000),
- * SOAK_CONCURRENCY / --concurrency=N (default 8).
+ * errors, latency, resident memory and what Codex keeps in CODEX_HOME. Only 127.0.0.1 traffic.
+ * Always exits 0 after printing (a benchmark, not a test). Options: SOAK_REQUESTS /
+ * --requests=N (default 1000), SOAK_CONCURRENCY / --concurrency=N (default 8).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -11,6 +11,7 @@ import { readBinaryVersion, resolveCodexBinary } from "../src/backend/codex-bina
 import { startEgressGuard } from "../test/helpers/egress-guard.ts";
 import { startStandInUpstream } from "../test/helpers/stand-in-upstream.ts";
 import { killWorkers, startBenchService } from "./bench-service.ts";
+import { codexHomeOf, readDisk } from "./codex-home-disk.ts";
 import { readStatus } from "./procfs.ts";
 import { read, settle } from "./soak-memory.ts";
 import { soakBehavior } from "./soak-mix.ts";
@@ -57,10 +58,15 @@ async function main(): Promise<void> {
     throw err;
   });
   try {
+    // The directory Codex was given, read from its environment; its first-start contents before any request.
+    const codexHome = service.codexPid === undefined ? undefined : codexHomeOf(service.codexPid);
+    const disk = () => (codexHome === undefined ? undefined : readDisk(codexHome));
+    const diskFirstStart = disk();
     process.stdout.write(`soak: ${WARMUP} warm-up requests, then ${requests} at ${concurrency} in flight ...\n`);
     await runSoak(service.target, 0, WARMUP, concurrency);
     await settle(service, upstream);
     const before = await read(service, { gc: true });
+    const diskBefore = disk();
     const upstreamBefore = upstream.modelCalls.length;
     const egressBefore = new Map(guard.attempts);
 
@@ -69,20 +75,23 @@ async function main(): Promise<void> {
     const adapterPid = service.worker.pid;
     const batch = await runSoak(service.target, WARMUP, requests, concurrency, (done) => {
       if (done % every !== 0) return;
-      // procfs only: a stats round trip or a GC here would disturb the run
+      // procfs and a walk of CODEX_HOME only: a stats round trip or a GC here would disturb the run
       const codexPid = service.codexPid;
       checkpoints.push({
         done,
         adapterRssKb: adapterPid === undefined ? undefined : readStatus(adapterPid)?.rssKb,
         codexRssKb: codexPid === undefined ? undefined : readStatus(codexPid)?.rssKb,
+        codexHomeBytes: disk()?.bytes,
       });
     });
 
     const idle = await settle(service, upstream);
     const after = await read(service, { gc: true });
+    const diskAfter = disk();
     process.stdout.write(`waiting ${CODEX_UNLOAD_WAIT_MS / 1000} s for Codex to unload idle threads ...\n`);
     await sleep(CODEX_UNLOAD_WAIT_MS);
     const afterUnload = await read(service, { gc: true });
+    const diskAfterUnload = disk();
     const upstreamCalls = upstream.modelCalls.length - upstreamBefore;
     const egress = new Map([...guard.attempts].map(([host, n]) => [host, n - (egressBefore.get(host) ?? 0)] as const).filter(([, n]) => n > 0));
     const table = soakTable({
@@ -98,6 +107,10 @@ async function main(): Promise<void> {
       checkpoints,
       upstreamCalls,
       egress,
+      codexHome:
+        diskFirstStart && diskBefore && diskAfter && diskAfterUnload
+          ? { firstStart: diskFirstStart, before: diskBefore, after: diskAfter, afterUnload: diskAfterUnload }
+          : undefined,
     });
     process.stdout.write(["", ...table, ""].join("\n"));
   } finally {

@@ -1,7 +1,8 @@
 /**
  * Command-line overrides that turn Codex into a plain chat model: no shell, no file or web
- * tools, no plugins or apps, no per-thread login shell, nothing persisted. They go on the
- * command line so the operator's own config.toml is honoured and never rewritten.
+ * tools, no plugins or apps, no per-thread login shell, nothing persisted (no log database or
+ * bundled skills either: CODEX_HOME stays at its first-start size). They go on the command line
+ * so the operator's own config.toml is honoured and never rewritten.
  * Verified against the pinned binary: with the plain-chat model catalog (plain-model-catalog.ts)
  * the upstream request offers the client's functions and none of Codex's own tools.
  */
@@ -43,6 +44,11 @@ const CONFIG_OVERRIDES = [
   "include_apps_instructions=false",
   // Codex offers `request_user_input` (a Plan-mode question box, about 1.4 KB of schema) to every model otherwise.
   "tools.experimental_request_user_input.enabled=false",
+  // Codex's log database (log_dir/logs_2.sqlite: every event at TRACE whatever RUST_LOG says, 40-85 KB per request,
+  // no total cap) cannot be opened under /dev/null, and Codex runs without it; the `sqlite` feature cannot be disabled.
+  'log_dir="/dev/null"',
+  // Codex unpacks its bundled skills (53 files, about 0.3 MB) into CODEX_HOME/skills/.system at start otherwise.
+  "skills.bundled.enabled=false",
 ] as const;
 
 /**
