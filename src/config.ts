@@ -15,6 +15,12 @@ export interface Config {
   readonly proxyApiKeyFile: string;
   readonly upstreamModel: string | undefined;
   readonly requestTimeoutMs: number;
+  /** How long a client has to send a request's head, and its whole request (head and body); an idle kept-alive connection's life. */
+  readonly httpHeadersTimeoutMs: number;
+  readonly httpBodyTimeoutMs: number;
+  readonly httpIdleTimeoutMs: number;
+  /** Open client connections at most; at the cap the longest-stalled (else longest-idle) one makes room for a new one. */
+  readonly httpMaxConnections: number;
   readonly maxRequestBodyBytes: number;
   readonly maxMessages: number;
   readonly maxTotalTextChars: number;
@@ -158,6 +164,13 @@ const envSchema = z.object({
   PROXY_API_KEY_FILE: optionalText,
   CODEX_UPSTREAM_MODEL: optionalText,
   CODEX_REQUEST_TIMEOUT_SECONDS: clampedInt(180, 5, 900),
+  // A local service: clients send a head in one packet and a body at loopback or LAN speed (the
+  // largest body, 25 MB, in 30 s is about 7 Mbit/s); Node's own 60 s and 300 s let a slow client
+  // hold a connection for minutes. None of them applies to an answer being written.
+  HTTP_HEADERS_TIMEOUT_SECONDS: clampedInt(10, 1, 300),
+  HTTP_BODY_TIMEOUT_SECONDS: clampedInt(30, 1, 900),
+  HTTP_IDLE_TIMEOUT_SECONDS: clampedInt(5, 1, 600),
+  HTTP_MAX_CONNECTIONS: clampedInt(256, 16, 65_536),
   // Sized for agents: a few photos as data URLs plus a conversation as long as the largest
   // context window in Codex's catalog (500,000 tokens, about 4 characters each); the model's
   // own window is the real limit, and Codex reports it (context_length_exceeded).
@@ -219,6 +232,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     proxyApiKeyFile: path.resolve(cwd, e.PROXY_API_KEY_FILE ?? path.join(dataDir, "secrets", "proxy_api_key")),
     upstreamModel: e.CODEX_UPSTREAM_MODEL,
     requestTimeoutMs: e.CODEX_REQUEST_TIMEOUT_SECONDS * 1000,
+    // The whole request includes its head, so the head's limit is at most the whole's (Node refuses more).
+    httpHeadersTimeoutMs: Math.min(e.HTTP_HEADERS_TIMEOUT_SECONDS, e.HTTP_BODY_TIMEOUT_SECONDS) * 1000,
+    httpBodyTimeoutMs: e.HTTP_BODY_TIMEOUT_SECONDS * 1000,
+    httpIdleTimeoutMs: e.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+    httpMaxConnections: e.HTTP_MAX_CONNECTIONS,
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
     maxMessages: e.MAX_MESSAGES,
     maxTotalTextChars: e.MAX_TOTAL_TEXT_CHARS,

@@ -4,7 +4,7 @@ export interface ErrorBody {
 }
 
 export abstract class ApiError extends Error {
-  abstract readonly status: 400 | 401 | 403 | 404 | 413 | 429 | 500 | 502 | 503 | 504;
+  abstract readonly status: 400 | 401 | 403 | 404 | 408 | 413 | 429 | 500 | 502 | 503 | 504;
   abstract readonly type: string;
   abstract readonly code: string | null;
   readonly param: string | null;
@@ -69,6 +69,13 @@ export class ModelNotFoundError extends ApiError {
   readonly code = "model_not_found";
 }
 
+/** The client did not send its whole request body in time (HTTP_BODY_TIMEOUT_SECONDS), or its stalled connection made room for another. */
+export class BodyTimeoutError extends ApiError {
+  readonly status = 408;
+  readonly type = "invalid_request_error";
+  readonly code = "body_timeout";
+}
+
 export class PayloadTooLargeError extends ApiError {
   readonly status = 413;
   readonly type = "invalid_request_error";
@@ -117,7 +124,7 @@ export class TimeoutError extends ApiError {
   readonly code = "request_timeout";
 }
 
-/** The client went away; nobody reads the answer, so the error handler sends nothing meaningful. */
+/** The client went away (mid-body, queued or mid-turn); nobody reads the answer, so the error handler sends nothing meaningful. */
 export class ClientGoneError extends Error {
   constructor() {
     super("client disconnected");

@@ -1,8 +1,5 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
-import { createApp } from "./app.ts";
+import { createApp, createTelemetry } from "./app.ts";
 import { AppServerBackend } from "./backend/app-server-backend.ts";
 import { codexChildEnv } from "./backend/child-env.ts";
 import { pinnedCodexVersion, resolveCodexBinary } from "./backend/codex-binary.ts";
@@ -21,6 +18,7 @@ import { createLimiter, type Limiter } from "./core/limiter.ts";
 import type { Logger } from "./core/logger.ts";
 import { Readiness } from "./backend/readiness.ts";
 import { Shutdown } from "./core/shutdown.ts";
+import { listen } from "./http/listen.ts";
 import { UnavailableError } from "./errors.ts";
 import { WaitingTurns } from "./openai/waiting-turns.ts";
 
@@ -103,6 +101,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   });
   const shutdown = new Shutdown();
   const waitingTurns = new WaitingTurns({ max: config.maxWaitingToolTurns, ttlMs: config.toolTurnWaitMs });
+  const telemetry = createTelemetry({ limiter, backend, readiness, clock });
   const app = createApp({
     config,
     apiKey,
@@ -113,20 +112,30 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
     clock,
     waitingTurns,
     shutdown,
+    telemetry,
   });
 
   await backend.start();
   void readiness.start();
   let inFlight = 0;
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-    // Counted per response, so a stream is in flight until its last byte.
-    (s as Server).on("request", (_req, res) => {
-      inFlight += 1;
-      res.once("close", () => (inFlight -= 1));
-    });
+  const { server, port, stats } = await listen({
+    fetch: app.fetch,
+    host: config.host,
+    port: config.port,
+    limits: {
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      bodyTimeoutMs: config.httpBodyTimeoutMs,
+      idleTimeoutMs: config.httpIdleTimeoutMs,
+      maxConnections: config.httpMaxConnections,
+    },
+    logger,
   });
-  const { port } = server.address() as AddressInfo;
+  telemetry.metrics.watchConnections(stats);
+  // Counted per response, so a stream is in flight until its last byte.
+  server.on("request", (_req, res) => {
+    inFlight += 1;
+    res.once("close", () => (inFlight -= 1));
+  });
 
   return {
     url: `http://${config.host}:${port}`,
@@ -147,7 +156,7 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
         await until(() => inFlight === 0, INTERRUPTED_FLUSH_MS, clock);
       }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      if ("closeAllConnections" in server) server.closeAllConnections();
+      server.closeAllConnections();
       waitingTurns.clear();
       await backend.stop();
       await relay?.close();

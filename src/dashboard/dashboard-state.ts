@@ -40,6 +40,8 @@ export async function dashboardState(d: DashboardStateDeps) {
       activeTurns: runtime.activeTurns,
       latency: telemetry.recent.latency(),
       errorsByCode: telemetry.recent.errorsByCode(),
+      // Requests the client ended (hung up: 499; body not in time: 408): not errors, shown apart.
+      clientAborts: telemetry.recent.clientAborts(),
       webSearches: telemetry.recent.webSearches(),
     },
     // Conversation continuity: warm threads and how requests matched them (null: the exec backend has none).
@@ -55,6 +57,10 @@ export async function dashboardState(d: DashboardStateDeps) {
       maxMessages: config.maxMessages,
       maxTotalTextChars: config.maxTotalTextChars,
       keepAliveSeconds: config.keepAliveMs / 1000,
+      httpHeadersTimeoutSeconds: config.httpHeadersTimeoutMs / 1000,
+      httpBodyTimeoutSeconds: config.httpBodyTimeoutMs / 1000,
+      httpIdleTimeoutSeconds: config.httpIdleTimeoutMs / 1000,
+      httpMaxConnections: config.httpMaxConnections,
       upstreamModel: config.upstreamModel ?? null,
       metricsPublic: config.metricsPublic,
     },

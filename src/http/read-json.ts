@@ -1,8 +1,13 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import { InvalidJsonError, InvalidRequestError, PayloadTooLargeError } from "../errors.ts";
+import { unlessAborted } from "../core/unless-aborted.ts";
+import { BodyTimeoutError, ClientGoneError, InvalidJsonError, InvalidRequestError, PayloadTooLargeError } from "../errors.ts";
+import type { ServerBindings } from "./listen.ts";
 
-/** Reads at most `maxBytes` of the body, parses JSON and validates it; every failure is an OpenAI-shaped 4xx. */
+/**
+ * Reads at most `maxBytes` of the body, parses JSON and validates it; every failure is an
+ * OpenAI-shaped 4xx, except a client that hangs up mid-body (ClientGoneError: 499).
+ */
 export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBytes: number): Promise<z.infer<T>> {
   const tooLarge = () => {
     // The rest of the body stays unread; on a kept-alive connection it would spoil the next request.
@@ -13,7 +18,7 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBy
   if (declared > maxBytes) throw tooLarge();
   const body = c.req.raw.body;
   if (!body) throw new InvalidJsonError("Request body is empty; send a JSON object.");
-  const bytes = await readBounded(body as AsyncIterable<Uint8Array>, declared, maxBytes, tooLarge);
+  const bytes = await readBody(c, body, declared, maxBytes, tooLarge);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -31,15 +36,43 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBy
   return parsed.data;
 }
 
+/** The body's bytes; a body that stops arriving is the client's doing: it timed out (408) or hung up (499). */
+async function readBody(c: Context, body: ReadableStream<Uint8Array>, declared: number, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+  // Set by the listening server (listen.ts); an app called without one (the unit tests) has none.
+  const deadline = (c.env as Partial<ServerBindings> | undefined)?.bodyDeadline;
+  try {
+    return await readBounded(body, declared, maxBytes, tooLarge, deadline);
+  } catch (err) {
+    if (err instanceof PayloadTooLargeError) throw err;
+    if (deadline?.aborted) {
+      c.header("Connection", "close"); // the rest of the body may still come
+      throw deadline.reason instanceof BodyTimeoutError ? deadline.reason : new BodyTimeoutError("The request body did not arrive in time.");
+    }
+    if (c.req.raw.signal.aborted || (err as NodeJS.ErrnoException).code === "ECONNRESET") throw new ClientGoneError();
+    throw err;
+  }
+}
+
 /**
- * The body's bytes, at most `maxBytes`. With a declared length they go straight into one buffer
- * of that size, so a large body is held once rather than as chunks and again as their copy.
+ * The body's bytes, at most `maxBytes`, unless `deadline` fires first. With a declared length
+ * they go straight into one buffer of that size, so a large body is held once rather than as
+ * chunks and again as their copy.
  */
-async function readBounded(body: AsyncIterable<Uint8Array>, declared: number, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+async function readBounded(
+  body: ReadableStream<Uint8Array>,
+  declared: number,
+  maxBytes: number,
+  tooLarge: () => Error,
+  deadline: AbortSignal | undefined,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let into = declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
   let size = 0;
-  for await (const chunk of body) {
+  const reader = body.getReader();
+  for (;;) {
+    const next = reader.read();
+    const { done, value: chunk } = await (deadline ? unlessAborted(next, deadline) : next);
+    if (done) break;
     if (size + chunk.byteLength > maxBytes) throw tooLarge();
     if (into && size + chunk.byteLength <= into.byteLength) into.set(chunk, size);
     else {

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { MISS_REASONS, type BackendLifecycle } from "../backend/types.ts";
 import type { Limiter } from "../core/limiter.ts";
-import type { RequestRecord } from "./request-record.ts";
+import { CONNECTION_DROP_REASONS, type ConnectionStats } from "../http/listen.ts";
+import { CLIENT_ABORT_REASONS, clientAbortReason, type RequestRecord } from "./request-record.ts";
 
 const PREFIX = "codex_provider_";
 
@@ -24,6 +25,7 @@ export class Metrics {
   readonly #tokens: Counter<"kind">;
   readonly #limitHits: Counter;
   readonly #webSearches: Counter;
+  readonly #clientAborts: Counter<"reason">;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -64,6 +66,13 @@ export class Metrics {
       help: "Web searches the model service ran for requests that asked for them.",
       registers,
     });
+    this.#clientAborts = new Counter({
+      name: `${PREFIX}client_aborts_total`,
+      help: "API requests the client ended, not errors: reason=closed (it hung up: 499 client_closed), body_timeout (its body did not arrive in time: 408).",
+      labelNames: ["reason"],
+      registers,
+    });
+    for (const reason of CLIENT_ABORT_REASONS) this.#clientAborts.inc({ reason }, 0);
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name: `${PREFIX}${name}`, help, registers, collect() { this.set(read()); } });
     gauge("queue_length", "Requests waiting for a concurrency slot.", () => sources.limiter.stats().queued);
@@ -113,6 +122,25 @@ export class Metrics {
     if (record.completionTokens) this.#tokens.inc({ kind: "output" }, record.completionTokens);
     if (record.code === "upstream_rate_limit") this.#limitHits.inc();
     if (record.webSearches) this.#webSearches.inc(record.webSearches);
+    const abort = clientAbortReason(record);
+    if (abort) this.#clientAborts.inc({ reason: abort });
+  }
+
+  /** The listening server's connections (the service calls it once it listens; the app alone has none). */
+  watchConnections(read: () => ConnectionStats): void {
+    const registers = [this.registry];
+    new Gauge({ name: `${PREFIX}open_connections`, help: "Open client connections (HTTP_MAX_CONNECTIONS caps them).", registers, collect() { this.set(read().open); } });
+    new Counter({
+      name: `${PREFIX}connections_dropped_total`,
+      help: "Connections the adapter closed: reason=headers_timeout (no complete request head within HTTP_HEADERS_TIMEOUT_SECONDS), evicted (at HTTP_MAX_CONNECTIONS, the one stalled longest without a complete request, else the longest-idle, to admit a new one), refused (a new one at the cap while every connection was being answered).",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        const { dropped } = read();
+        for (const reason of CONNECTION_DROP_REASONS) this.inc({ reason }, dropped[reason]);
+      },
+    });
   }
 
   render(): Promise<string> {

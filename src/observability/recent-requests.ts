@@ -1,6 +1,6 @@
 import type { Clock } from "../core/clock.ts";
 import { percentile } from "./percentile.ts";
-import type { RequestRecord } from "./request-record.ts";
+import { CLIENT_ABORT_REASONS, clientAbortReason, type ClientAbortReason, type RequestRecord } from "./request-record.ts";
 
 const MINUTE_MS = 60_000;
 /** Latency samples kept per minute for the chart's percentiles; a busier minute keeps its first ones. */
@@ -10,6 +10,7 @@ export interface MinuteSummary {
   /** Start of the minute (epoch ms). */
   readonly minute: number;
   readonly requests: number;
+  /** Requests answered with an error status; client aborts (hang-ups, bodies not in time) are not errors. */
   readonly errors: number;
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
@@ -22,8 +23,9 @@ interface MinuteBucket {
 }
 
 /**
- * The dashboard's memory: the last `capacity` requests, error counts by code since start, and
- * per-minute counts and latencies for the last hour. Bounded in size whatever the traffic.
+ * The dashboard's memory: the last `capacity` requests, error counts by code and client aborts
+ * by reason since start, and per-minute counts and latencies for the last hour. Bounded in size
+ * whatever the traffic.
  */
 export class RecentRequests {
   readonly #capacity: number;
@@ -31,6 +33,7 @@ export class RecentRequests {
   readonly #events: RequestRecord[] = [];
   readonly #errorsByCode = new Map<string, number>();
   readonly #minutes = new Map<number, MinuteBucket>();
+  readonly #clientAborts = Object.fromEntries(CLIENT_ABORT_REASONS.map((r) => [r, 0])) as Record<ClientAbortReason, number>;
   #webSearches = 0;
 
   constructor(options: { capacity: number; clock: Clock }) {
@@ -42,7 +45,10 @@ export class RecentRequests {
     this.#events.push(record);
     if (this.#events.length > this.#capacity) this.#events.shift();
     this.#webSearches += record.webSearches;
-    if (record.status >= 400) {
+    const abort = clientAbortReason(record);
+    if (abort) this.#clientAborts[abort] += 1;
+    const error = record.status >= 400 && !abort;
+    if (error) {
       const code = record.code ?? String(record.status);
       this.#errorsByCode.set(code, (this.#errorsByCode.get(code) ?? 0) + 1);
     }
@@ -54,7 +60,7 @@ export class RecentRequests {
       this.#prune();
     }
     bucket.requests += 1;
-    if (record.status >= 400) bucket.errors += 1;
+    if (error) bucket.errors += 1;
     if (bucket.durations.length < SAMPLES_PER_MINUTE) bucket.durations.push(record.durationMs);
   }
 
@@ -66,6 +72,11 @@ export class RecentRequests {
   /** Web searches the model service ran since start. */
   webSearches(): number {
     return this.#webSearches;
+  }
+
+  /** Requests the client ended since start (hung up; body not in time), kept out of the error counts. */
+  clientAborts(): Record<ClientAbortReason, number> {
+    return { ...this.#clientAborts };
   }
 
   errorsByCode(): Record<string, number> {

@@ -19,3 +19,15 @@ export interface RequestRecord {
   /** Web searches the model service ran for the request (0 when none). */
   readonly webSearches: number;
 }
+
+/** Why the client, not the adapter, ended a request: it hung up (499) or its body did not arrive in time (408). */
+export const CLIENT_ABORT_REASONS = ["closed", "body_timeout"] as const;
+export type ClientAbortReason = (typeof CLIENT_ABORT_REASONS)[number];
+
+/** The request code of each reason (what the request log and `requests_total` show). */
+export const CLIENT_ABORT_CODES: Readonly<Record<ClientAbortReason, string>> = { closed: "client_closed", body_timeout: "body_timeout" };
+
+/** A client abort's reason, or undefined for a request the adapter answered (successfully or not). */
+export function clientAbortReason(record: Pick<RequestRecord, "code">): ClientAbortReason | undefined {
+  return CLIENT_ABORT_REASONS.find((reason) => CLIENT_ABORT_CODES[reason] === record.code);
+}

@@ -92,6 +92,14 @@ describe("config clamping", () => {
     ["SHUTDOWN_GRACE_SECONDS", "9999", "shutdownGraceMs", 300_000],
     ["PORT", "70000", "port", 65535],
     ["PORT", "0", "port", 0],
+    ["HTTP_HEADERS_TIMEOUT_SECONDS", "0", "httpHeadersTimeoutMs", 1_000],
+    ["HTTP_HEADERS_TIMEOUT_SECONDS", "20", "httpHeadersTimeoutMs", 20_000],
+    ["HTTP_BODY_TIMEOUT_SECONDS", "0", "httpBodyTimeoutMs", 1_000],
+    ["HTTP_BODY_TIMEOUT_SECONDS", "9999", "httpBodyTimeoutMs", 900_000],
+    ["HTTP_IDLE_TIMEOUT_SECONDS", "0", "httpIdleTimeoutMs", 1_000],
+    ["HTTP_IDLE_TIMEOUT_SECONDS", "9999", "httpIdleTimeoutMs", 600_000],
+    ["HTTP_MAX_CONNECTIONS", "1", "httpMaxConnections", 16],
+    ["HTTP_MAX_CONNECTIONS", "999999", "httpMaxConnections", 65_536],
   ];
   for (const [name, value, field, expected] of cases) {
     test(`${name}=${JSON.stringify(value)} -> ${field} ${expected}`, () => {
@@ -225,6 +233,19 @@ describe("models", () => {
     assert.equal(load({ WEB_SEARCH: "cached" }).webSearch, "cached");
     assert.equal(load({ WEB_SEARCH: "off" }).webSearch, "off");
     assert.throws(() => load({ WEB_SEARCH: "on" }), /WEB_SEARCH/);
+  });
+});
+
+describe("the HTTP server's read timeouts and connection cap", () => {
+  test("default to 10 s for a head, 30 s for a whole request, 5 s idle, 256 connections", () => {
+    const c = load();
+    assert.deepEqual([c.httpHeadersTimeoutMs, c.httpBodyTimeoutMs, c.httpIdleTimeoutMs, c.httpMaxConnections], [10_000, 30_000, 5_000, 256]);
+  });
+
+  test("the head's time is at most the whole request's (which includes it)", () => {
+    assert.equal(load({ HTTP_HEADERS_TIMEOUT_SECONDS: "60", HTTP_BODY_TIMEOUT_SECONDS: "20" }).httpHeadersTimeoutMs, 20_000);
+    assert.equal(load({ HTTP_HEADERS_TIMEOUT_SECONDS: "400" }).httpHeadersTimeoutMs, 30_000);
+    assert.equal(load({ HTTP_BODY_TIMEOUT_SECONDS: "5" }).httpHeadersTimeoutMs, 5_000);
   });
 });
 

@@ -67,6 +67,8 @@ function renderLoad(s) {
     ["Codex turns in flight", l.activeTurns],
     ["Latency p50 / p95", `${ms(l.latency.p50Ms)} / ${ms(l.latency.p95Ms)} (last ${l.latency.samples})`],
     ["Web searches since start", l.webSearches],
+    // Not errors: the client hung up (499) or sent its body too slowly (408).
+    ["Client aborts: hung up / body too slow", `${l.clientAborts.closed} / ${l.clientAborts.body_timeout}`],
   ]);
   const codes = Object.entries(l.errorsByCode);
   $("errors").replaceChildren(...(codes.length ? codes.map(([code, n]) => el("li", `${code}: ${n}`)) : [el("li", "none", "muted")]));
@@ -134,7 +136,8 @@ function renderChart(minutes) {
 
 function renderEvents(events) {
   $("events").replaceChildren(...events.map((e) => {
-    const row = el("tr", undefined, e.status >= 400 ? "error" : "");
+    const clientAbort = e.code === "client_closed" || e.code === "body_timeout";
+    const row = el("tr", undefined, clientAbort ? "client-abort" : e.status >= 400 ? "error" : "");
     const tokens = e.promptTokens === null ? "—" : `${e.promptTokens} / ${e.completionTokens ?? 0}`;
     for (const cell of [time(e.time), `${e.method} ${e.route}`, e.status, e.code ?? "", ms(e.durationMs), ms(e.ttftMs), e.model ?? "", tokens, e.requestId]) {
       row.append(el("td", cell));
@@ -152,6 +155,8 @@ function renderLimits(s) {
     ["Body size", `${Math.round(l.maxRequestBodyBytes / 1024)} KiB`],
     ["Messages / text", `${l.maxMessages} / ${l.maxTotalTextChars} chars`],
     ["SSE keep-alive", `${l.keepAliveSeconds} s`],
+    ["Client time for head / whole request", `${l.httpHeadersTimeoutSeconds} s / ${l.httpBodyTimeoutSeconds} s`],
+    ["Idle connection kept / open at most", `${l.httpIdleTimeoutSeconds} s / ${l.httpMaxConnections}`],
     ["Upstream model", l.upstreamModel ?? "Codex's default"],
     ["/metrics", l.metricsPublic ? "open" : "bearer key"],
   ]);
