@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { cleanText, MAX_MODEL_ID_CHARS, otherKind, toolName } from "../openai/chat-request.ts";
+import {
+  boundedJson,
+  boundedTools,
+  cleanText,
+  clientSchema,
+  functionReference,
+  MAX_KIND_CHARS,
+  MAX_MODEL_ID_CHARS,
+  MAX_USER_CHARS,
+  otherKind,
+  toolName,
+} from "../openai/chat-request.ts";
 import { approximateLocation, MESSAGES_WEB_SEARCH } from "../openai/web-search.ts";
 
 /**
@@ -13,13 +24,13 @@ const imageBlock = z
     type: z.literal("image"),
     source: z.union([
       z.object({ type: z.literal("base64"), media_type: z.string(), data: z.string() }).loose(),
-      z.object({ type: z.string() }).loose(),
+      z.object({ type: z.string().max(MAX_KIND_CHARS) }).loose(),
     ]),
   })
   .loose();
 
 const toolUseBlock = z
-  .object({ type: z.literal("tool_use"), id: z.string(), name: cleanText, input: z.unknown().optional() })
+  .object({ type: z.literal("tool_use"), id: z.string(), name: functionReference.pipe(cleanText), input: boundedJson.optional() })
   .loose();
 
 const toolResultBlock = z
@@ -54,7 +65,7 @@ const customTool = z
     // As the model service behind Codex accepts function names: a longer one is a clear 400 here.
     name: toolName,
     description: z.string().optional(),
-    input_schema: z.record(z.string(), z.unknown()),
+    input_schema: clientSchema,
   })
   .loose();
 /** The web search server tool (Claude Code's WebSearch sends it): run by the model service behind Codex. */
@@ -70,13 +81,15 @@ const webSearchTool = z
   })
   .loose();
 export type AnthropicWebSearchTool = z.infer<typeof webSearchTool>;
-const serverTool = z.object({ type: z.string().refine((t) => t !== "custom", { abort: true }), name: z.string().optional() }).loose();
+const serverTool = z
+  .object({ type: z.string().max(MAX_KIND_CHARS).refine((t) => t !== "custom", { abort: true }), name: functionReference.optional() })
+  .loose();
 export type AnthropicTool = z.infer<typeof customTool> | AnthropicWebSearchTool | z.infer<typeof serverTool>;
 
 const disableParallel = { disable_parallel_tool_use: z.boolean().optional() };
 const toolChoice = z.union([
   z.object({ type: z.enum(["auto", "any", "none"]), ...disableParallel }).loose(),
-  z.object({ type: z.literal("tool"), name: z.string(), ...disableParallel }).loose(),
+  z.object({ type: z.literal("tool"), name: functionReference, ...disableParallel }).loose(),
 ]);
 export type AnthropicToolChoice = z.infer<typeof toolChoice>;
 
@@ -93,7 +106,7 @@ export const messagesRequestSchema = z
     system: z.union([cleanText, z.array(textBlock)]).optional(),
     max_tokens: z.number().int().positive().optional(),
     stream: z.boolean().optional(),
-    tools: z.array(z.union([customTool, webSearchTool, serverTool])).optional(),
+    tools: z.array(z.union([customTool, webSearchTool, serverTool])).superRefine(boundedTools).optional(),
     tool_choice: toolChoice.optional(),
     thinking: thinking.optional(),
     output_config: z.object({ effort: z.string().optional() }).loose().optional(),
@@ -101,7 +114,8 @@ export const messagesRequestSchema = z
     temperature: z.number().optional(),
     top_p: z.number().optional(),
     top_k: z.number().optional(),
-    metadata: z.object({ user_id: z.string().nullable().optional() }).loose().optional(),
+    // Anthropic's own limit on user_id.
+    metadata: z.object({ user_id: z.string().max(MAX_USER_CHARS).nullable().optional() }).loose().optional(),
   })
   .loose();
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;

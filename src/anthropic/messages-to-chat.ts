@@ -1,4 +1,5 @@
 import { MESSAGE_BREAK } from "../backend/types.ts";
+import { clip, quote, QUOTE_CHARS } from "../core/clip.ts";
 import { InvalidRequestError } from "../errors.ts";
 import type { ChatMessage, ChatRequest, ToolChoice } from "../openai/chat-request.ts";
 import { MESSAGES_WEB_SEARCH, type WebSearchOptions } from "../openai/web-search.ts";
@@ -54,7 +55,9 @@ function systemText(system: MessagesRequest["system"]): string {
 function customTools(tools: readonly AnthropicTool[]) {
   const server = tools.filter((t) => t.type !== undefined && t.type !== "custom");
   if (server.length) {
-    const names = server.map((t) => `${t.name ?? "?"} (${t.type ?? ""})`).join(", ");
+    // A few named, the rest counted: a request may carry thousands.
+    const named = server.slice(0, 3).map((t) => `${clip(t.name ?? "?", QUOTE_CHARS)} (${t.type ?? ""})`);
+    const names = [...named, ...(server.length > named.length ? [`and ${server.length - named.length} more`] : [])].join(", ");
     throw new InvalidRequestError(`Server tools are not supported (the adapter cannot run them): ${names}. Send custom tools with an input_schema only.`, {
       param: "tools",
       code: "unsupported_tool",
@@ -126,7 +129,7 @@ function imageUrl(source: ImageBlock["source"], param: string): string {
   if (source.type === "base64" && typeof source.media_type === "string" && typeof source.data === "string") {
     return `data:${source.media_type};base64,${source.data}`;
   }
-  throw new InvalidRequestError(`Image source type '${source.type}' is not supported: send the image inline, as source {type: "base64", media_type, data}.`, {
+  throw new InvalidRequestError(`Image source type ${quote(source.type)} is not supported: send the image inline, as source {type: "base64", media_type, data}.`, {
     param: `${param}.source`,
     code: "unsupported_image_url",
   });
@@ -146,7 +149,7 @@ function toolResult(block: ToolResultBlock, param: string): { id: string; text: 
 }
 
 function unsupported(type: string, param: string, hint: string): InvalidRequestError {
-  return new InvalidRequestError(`Content block type '${type}' is not supported here; ${hint}.`, { param, code: "unsupported_content" });
+  return new InvalidRequestError(`Content block type ${quote(type)} is not supported here; ${hint}.`, { param, code: "unsupported_content" });
 }
 
 /**

@@ -45,7 +45,7 @@ export interface AppServerBackendOptions {
   readonly warmThreads?: { readonly max: number; readonly idleMs: number };
   /** Every time reading of the backend (usage-limit resets, child lifetimes, request deadlines). */
   readonly clock: Clock;
-  /** How long a call Codex answers locally may stay unanswered before the child counts as hung (default 30 s). */
+  /** How long a call Codex answers locally may stay unanswered before that call fails and Codex's liveness is checked (default 30 s). */
   readonly rpcTimeoutMs?: number;
   /** Sees every JSON-RPC message to and from Codex (the contract tests validate them). */
   readonly onWire?: WireObserver;
@@ -60,7 +60,8 @@ export interface AppServerBackendOptions {
 }
 
 const DEFAULT_RPC_TIMEOUT_MS = 30_000;
-
+/** How long the liveness check waits for `thread/loaded/list`, answered in a few milliseconds by a live child (at most the RPC timeout). */
+const LIVENESS_TIMEOUT_MS = 5_000;
 
 /** Answers chats through one supervised `codex app-server`, one ephemeral thread per request. */
 export class AppServerBackend implements Backend {
@@ -78,6 +79,8 @@ export class AppServerBackend implements Backend {
   #configuredModel: string | undefined;
   /** Sign-in, sign-out and the login as the adapter judges it (see account-manager.ts). */
   readonly #account: AccountManager;
+  /** A liveness check is under way after a call went unanswered (one at a time). */
+  #checkingLiveness = false;
 
   constructor(options: AppServerBackendOptions) {
     this.#o = options;
@@ -233,15 +236,42 @@ export class AppServerBackend implements Backend {
   }
 
   /**
-   * A call Codex answers locally in milliseconds; no answer within the RPC timeout means the
-   * child hangs, so it is replaced.
+   * A call Codex answers locally in milliseconds. No answer within the RPC timeout fails that
+   * call (its request alone); whether the child as a whole hangs is then checked, see #checkLiveness.
    */
   async #local<T>(pending: Promise<T>): Promise<T> {
     try {
       return await pending;
     } catch (err) {
-      if (err instanceof RpcTimeoutError) this.#supervisor.recycle("Codex stopped answering");
+      if (err instanceof RpcTimeoutError) this.#checkLiveness(err.method);
       throw toBackendError(err);
+    }
+  }
+
+  /**
+   * Codex leaves a single call unanswered while serving the rest (a message it cannot parse is
+   * dropped), so one unanswered call does not condemn the child shared by every request: it is
+   * replaced only when a trivial local call (`thread/loaded/list`) goes unanswered too.
+   */
+  #checkLiveness(method: string): void {
+    if (this.#checkingLiveness) return;
+    this.#checkingLiveness = true;
+    void this.#probe(method).finally(() => (this.#checkingLiveness = false));
+  }
+
+  async #probe(method: string): Promise<void> {
+    let client: JsonRpcClient;
+    try {
+      client = await this.#supervisor.ready(0);
+    } catch {
+      return; // not connected: the child is gone or restarting already
+    }
+    try {
+      await client.request("thread/loaded/list", {}, Math.min(LIVENESS_TIMEOUT_MS, this.#rpcTimeoutMs));
+      this.#o.logger.warn("codex left a call unanswered and still answers others: kept", { method });
+    } catch (err) {
+      // Any other failure (the connection closed) means the child is going anyway.
+      if (err instanceof RpcTimeoutError) this.#supervisor.recycle(`Codex stopped answering (${method}, then thread/loaded/list)`);
     }
   }
 

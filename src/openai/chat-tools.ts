@@ -1,4 +1,5 @@
 import type { ToolDefinition } from "../backend/types.ts";
+import { quote } from "../core/clip.ts";
 import { InvalidRequestError } from "../errors.ts";
 import type { ToolChoice } from "./chat-request.ts";
 import { schemaProblem } from "./json-schema-check.ts";
@@ -29,11 +30,11 @@ export const ONE_CALL_AT_A_TIME = "Call at most one function at a time, and wait
 export function offeredTools(functions: readonly ClientFunction[], choice: ToolChoice | null | undefined, param = "tools"): OfferedTools {
   const seen = new Set<string>();
   const tools = functions.map((f, i): ToolDefinition => {
-    if (seen.has(f.name)) throw new InvalidRequestError(`Function '${f.name}' is defined twice.`, { param: `${param}[${i}]` });
+    if (seen.has(f.name)) throw new InvalidRequestError(`Function ${quote(f.name)} is defined twice.`, { param: `${param}[${i}]` });
     seen.add(f.name);
     const parameters = f.parameters ?? EMPTY_PARAMETERS;
     const problem = schemaProblem(parameters, "parameters");
-    if (problem) throw new InvalidRequestError(`Invalid parameters schema of function '${f.name}': ${problem}`, { param: `${param}[${i}]` });
+    if (problem) throw new InvalidRequestError(`Invalid parameters schema of function ${quote(f.name)}: ${problem}`, { param: `${param}[${i}]` });
     return { name: f.name, description: f.description ?? "", parameters };
   });
   if (!choice || choice === "auto") return { tools, instruction: undefined };
@@ -43,6 +44,6 @@ export function offeredTools(functions: readonly ClientFunction[], choice: ToolC
     return { tools, instruction: "You must call at least one of the provided functions before you answer." };
   }
   const named = tools.find((t) => t.name === choice.function.name);
-  if (!named) throw new InvalidRequestError(`tool_choice names '${choice.function.name}', which is not in tools.`, { param: "tool_choice" });
+  if (!named) throw new InvalidRequestError(`tool_choice names ${quote(choice.function.name)}, which is not in tools.`, { param: "tool_choice" });
   return { tools: [named], instruction: `You must call the function ${named.name} before you answer.` };
 }

@@ -1,6 +1,9 @@
 import type { Clock } from "../core/clock.ts";
 import type { ChatMessage } from "./chat-request.ts";
 
+/** The longest `previous_response_id` accepted (the adapter's own ids are 37 characters). */
+export const MAX_RESPONSE_ID_CHARS = 256;
+
 interface Stored {
   readonly messages: readonly ChatMessage[];
   readonly expiresAt: number;

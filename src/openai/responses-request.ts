@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { otherKind, toolName } from "./chat-request.ts";
+import { boundedHolder, boundedTools, clientSchema, functionReference, MAX_MODEL_ID_CHARS, openAiMetadata, otherKind, toolName, userField } from "./chat-request.ts";
+import { SCHEMA_LIMITS, withinJsonLimits } from "./json-schema-check.ts";
+import { MAX_RESPONSE_ID_CHARS } from "./response-store.ts";
 import { approximateLocation, RESPONSES_WEB_SEARCH, webSearchOptions } from "./web-search.ts";
 
 /** The /v1/responses body; as for chat, unknown fields pass and the fields acted on are checked. */
@@ -14,7 +16,7 @@ const messageItem = z
   })
   .loose();
 const functionCallItem = z
-  .object({ type: z.literal("function_call"), call_id: z.string(), name: z.string(), arguments: z.string() })
+  .object({ type: z.literal("function_call"), call_id: z.string(), name: functionReference, arguments: z.string() })
   .loose();
 const functionCallOutputItem = z
   .object({
@@ -35,7 +37,7 @@ const functionTool = z
     type: z.literal("function"),
     name: toolName,
     description: z.string().nullable().optional(),
-    parameters: z.record(z.string(), z.unknown()).nullable().optional(),
+    parameters: clientSchema.nullable().optional(),
     strict: z.boolean().nullable().optional(),
   })
   .loose();
@@ -53,30 +55,40 @@ export type WebSearchTool = z.infer<typeof webSearchTool>;
 
 const toolChoice = z.union([
   z.enum(["none", "auto", "required"]),
-  z.object({ type: z.literal("function"), name: z.string() }).loose(),
+  z.object({ type: z.literal("function"), name: functionReference }).loose(),
 ]);
 
 const textFormat = z.union([
   z.object({ type: z.enum(["text", "json_object"]) }).loose(),
-  z.object({ type: z.literal("json_schema"), name: z.string().optional(), schema: z.unknown().optional(), strict: z.boolean().nullable().optional() }).loose(),
+  z
+    .object({
+      type: z.literal("json_schema"),
+      name: z.string().optional(),
+      schema: z.unknown().superRefine(withinJsonLimits(SCHEMA_LIMITS)).optional(),
+      strict: z.boolean().nullable().optional(),
+    })
+    .loose(),
 ]);
 
 export const responsesRequestSchema = z
   .object({
-    model: z.string().optional(),
+    model: z.string().max(MAX_MODEL_ID_CHARS).optional(),
     input: z.union([z.string(), z.array(inputItem).min(1, "input must contain at least one item")]),
     instructions: z.string().nullable().optional(),
     stream: z.boolean().nullable().optional(),
-    previous_response_id: z.string().nullable().optional(),
-    tools: z.array(z.union([functionTool, webSearchTool, otherKind("function")])).nullable().optional(),
-    tool_choice: toolChoice.nullable().optional(),
+    previous_response_id: z.string().max(MAX_RESPONSE_ID_CHARS).nullable().optional(),
+    tools: z.array(z.union([functionTool, webSearchTool, otherKind("function")])).superRefine(boundedTools).nullable().optional(),
+    // Echoed in the answer, unknown fields and all.
+    tool_choice: toolChoice.superRefine(boundedHolder).nullable().optional(),
     parallel_tool_calls: z.boolean().nullable().optional(),
-    text: z.object({ format: textFormat.optional() }).loose().nullable().optional(),
+    text: z.object({ format: textFormat.optional() }).loose().superRefine(boundedHolder).nullable().optional(),
     reasoning: z
       .object({ effort: z.string().nullable().optional(), summary: z.enum(["auto", "concise", "detailed", "none"]).nullable().optional() })
       .loose()
       .nullable()
       .optional(),
+    user: userField,
+    metadata: openAiMetadata,
   })
   .loose();
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;

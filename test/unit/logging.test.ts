@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { BackendError } from "../../src/backend/backend-error.ts";
-import { createLogger } from "../../src/core/logger.ts";
+import { createLogger, logLine, MAX_LOG_FIELD_CHARS, MAX_LOG_LINE_CHARS } from "../../src/core/logger.ts";
 import { FakeBackend, TEST_KEY, answer, chatBody, createTestApp } from "../helpers/fake-backend.ts";
 
 const PROMPT = "PROMPT-marker-7f3a9c: my bank PIN is 8842";
@@ -107,6 +107,39 @@ describe("createLogger", () => {
     assert.equal(first.msg, "w");
     assert.equal(first.a, 1);
     assert.ok(!Number.isNaN(Date.parse(String(first.time))));
+  });
+
+  test(`no line is longer than ${MAX_LOG_LINE_CHARS} characters: strings are cut to ${MAX_LOG_FIELD_CHARS}, saying how long they were, and fields that do not fit are counted`, () => {
+    const lines: string[] = [];
+    const logger = createLogger("debug", (l) => lines.push(l));
+    logger.info("request", { model: "m".repeat(5_000_000), status: 400 });
+    logger.warn("many", Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`field${i}`, "v".repeat(1000)])));
+    logger.error("escapes", { a: "\u0001".repeat(100_000), b: "\ud83d".repeat(1000), c: true });
+    for (const line of lines) {
+      assert.ok(line.length <= MAX_LOG_LINE_CHARS, `a ${line.length}-character line`);
+      assert.ok(line.endsWith("\n") && !line.slice(0, -1).includes("\n"));
+    }
+    const [request, many, escapes] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(request?.msg, "request");
+    assert.equal(request?.status, 400);
+    assert.equal(request?.model, `${"m".repeat(MAX_LOG_FIELD_CHARS)}… (5000000 characters)`);
+    assert.equal(many?.msg, "many");
+    assert.equal(many?.field0, "v".repeat(MAX_LOG_FIELD_CHARS) + "… (1000 characters)");
+    assert.ok(Number(many?.omittedFields) > 80, `omitted ${String(many?.omittedFields)}`);
+    assert.equal(escapes?.msg, "escapes");
+    const a = String(escapes?.a);
+    assert.ok(a.startsWith("\u0001".repeat(8)) && a.endsWith("… (100000 characters)"), a.slice(-40));
+    assert.equal(escapes?.c, true);
+    // Fields keep their order and a field may override time, level or msg, as before.
+    assert.equal(logLine({ time: "t", level: "info", msg: "m", x: 1, y: undefined, z: null }), '{"time":"t","level":"info","msg":"m","x":1,"z":null}\n');
+  });
+
+  test("the request line of a huge path stays short", async () => {
+    const t = createTestApp();
+    await (await t.request(`/${"p".repeat(100_000)}`, { method: "POST" })).text();
+    const line = t.logs.find((l) => l.includes('"msg":"request"')) ?? "";
+    assert.ok(line.length > 0 && line.length <= MAX_LOG_LINE_CHARS, `a ${line.length}-character line`);
+    assert.match(line, /p… \(100001 characters\)/);
   });
 
   test("silent logs nothing", () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
+import { quote } from "../../core/clip.ts";
 import { InvalidRequestError } from "../../errors.ts";
 import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
 import { RESPONSES_PARAMETERS, rejectUnsupported } from "../../openai/parameters.ts";
@@ -28,7 +29,7 @@ export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
     rejectUnsupported(body, RESPONSES_PARAMETERS);
     const previous = body.previous_response_id ? responseStore.get(body.previous_response_id) : [];
     if (!previous) {
-      throw new InvalidRequestError(`Previous response with id '${body.previous_response_id ?? ""}' not found (responses are kept in memory for a limited time).`, {
+      throw new InvalidRequestError(`Previous response with id ${quote(body.previous_response_id ?? "")} not found (responses are kept in memory for a limited time).`, {
         param: "previous_response_id",
         code: "previous_response_not_found",
       });
