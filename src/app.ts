@@ -16,7 +16,7 @@ import { metricsRoutes } from "./http/routes/metrics.ts";
 import { modelRoutes } from "./http/routes/models.ts";
 import { Metrics } from "./observability/metrics.ts";
 import { RecentRequests } from "./observability/recent-requests.ts";
-import type { RequestRecord } from "./observability/request-record.ts";
+import { CLIENT_ABORT_CODES, type RequestRecord } from "./observability/request-record.ts";
 import { Telemetry } from "./observability/telemetry.ts";
 import { ModelCatalog } from "./openai/model-catalog.ts";
 import { ResponseStore } from "./openai/response-store.ts";
@@ -43,8 +43,8 @@ function normalizedPath(request: Request): string {
   return path.length > 1 ? path.replace(/\/$/, "") : path;
 }
 
-/** Metrics and recent history over the given live state. */
-function createTelemetry(deps: Pick<AppDeps, "limiter" | "backend" | "readiness" | "clock">): Telemetry {
+/** Metrics and recent history over the given live state (startService builds its own to add the server's connections). */
+export function createTelemetry(deps: Pick<AppDeps, "limiter" | "backend" | "readiness" | "clock">): Telemetry {
   const metrics = new Metrics({ limiter: deps.limiter, backend: deps.backend, ready: () => deps.readiness.problem() === undefined });
   return new Telemetry(metrics, new RecentRequests({ capacity: RECENT_EVENTS, clock: deps.clock }));
 }
@@ -69,7 +69,9 @@ export function createApp(input: AppInput): Hono<AppEnv> {
 
   app.use("*", async (c, next) => {
     const method = c.req.method;
-    const trace = new RequestTrace(method, c.req.path, clock, (record, api) => {
+    const trace = new RequestTrace(method, c.req.path, clock, (ended, api) => {
+      // A client that hung up (mid-body, queued, mid-turn or mid-stream) did it, not the adapter: a client abort, not an error.
+      const record = ended.status === 499 ? { ...ended, code: CLIENT_ABORT_CODES.closed } : ended;
       if (api) telemetry.record(record);
       // Polling (health checks, dashboard, scrapers) would drown the log at info.
       if (api || method !== "GET") logger.info("request", requestLogFields(record));
@@ -123,7 +125,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   app.route("/", api); // clients whose base URL lacks /v1
 
   const errorResponse = (err: Error, c: Context<AppEnv>) => {
-    // 499 (nginx's "client closed request"): only the request log sees it.
+    // 499 (nginx's "client closed request"): only the request log sees it, at info (`client_closed`).
     if (err instanceof ClientGoneError) return new Response(null, { status: 499 });
     // The one mapping: routes throw ApiErrors or let backend failures through as they are.
     const apiError = toApiError(err, config.commands.login);
