@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   boundedJson,
   boundedTools,
+  callId,
   cleanText,
   clientSchema,
   functionReference,
@@ -30,13 +31,13 @@ const imageBlock = z
   .loose();
 
 const toolUseBlock = z
-  .object({ type: z.literal("tool_use"), id: z.string(), name: functionReference.pipe(cleanText), input: boundedJson.optional() })
+  .object({ type: z.literal("tool_use"), id: callId, name: functionReference.pipe(cleanText), input: boundedJson.optional() })
   .loose();
 
 const toolResultBlock = z
   .object({
     type: z.literal("tool_result"),
-    tool_use_id: z.string(),
+    tool_use_id: callId,
     content: z.union([cleanText, z.array(z.union([textBlock, imageBlock, otherKind("text", "image")]))]).optional(),
     is_error: z.boolean().optional(),
   })
@@ -81,9 +82,8 @@ const webSearchTool = z
   })
   .loose();
 export type AnthropicWebSearchTool = z.infer<typeof webSearchTool>;
-const serverTool = z
-  .object({ type: z.string().max(MAX_KIND_CHARS).refine((t) => t !== "custom", { abort: true }), name: functionReference.optional() })
-  .loose();
+/** Any other server tool (refused by name later); a search tool with fields out of shape fails its own schema instead. */
+const serverTool = otherKind("custom", MESSAGES_WEB_SEARCH).extend({ name: functionReference.optional() });
 export type AnthropicTool = z.infer<typeof customTool> | AnthropicWebSearchTool | z.infer<typeof serverTool>;
 
 const disableParallel = { disable_parallel_tool_use: z.boolean().optional() };

@@ -24,6 +24,14 @@ export const METADATA_LIMITS = { pairs: 16, keyChars: 64, valueChars: 512 } as c
 /** A name that refers to a function: bounded, not checked further (the function's own definition is). */
 export const functionReference = z.string().max(MAX_NAME_CHARS);
 
+/** Longest id of a tool call the client sends back (OpenAI's and Anthropic's are about 30 characters). */
+export const MAX_CALL_ID_CHARS = 256;
+/**
+ * A tool call's id, as Codex will hold it: a lone surrogate becomes U+FFFD there too, so a
+ * replayed call is still recognised as the client's, never taken for a new call of the model's.
+ */
+export const callId = z.string().max(MAX_CALL_ID_CHARS).pipe(cleanText);
+
 /** A JSON Schema from the client: any object, bounded in depth and size (deeper ones make Codex leave the call unanswered). */
 export const clientSchema = z.record(z.string(), z.unknown()).superRefine(withinJsonLimits(SCHEMA_LIMITS));
 /** Any JSON value the adapter reads or serialises (a tool call's input): bounded in depth. */
@@ -67,10 +75,11 @@ export const openAiMetadata = z
  * The known kinds are excluded, so a malformed known item fails its own schema instead of
  * passing as "other" (a function tool with a bad name would otherwise reach Codex, which refuses it).
  */
-export function otherKind(...known: string[]) {
+export function otherKind(...known: (string | RegExp)[]) {
+  const isKnown = (t: string) => known.some((k) => (typeof k === "string" ? k === t : k.test(t)));
   // abort: the union then reports the known kind's own failure, not this one.
   return z
-    .object({ type: z.string().max(MAX_KIND_CHARS).refine((t) => !known.includes(t), { message: "is a known kind with missing or wrong fields", abort: true }) })
+    .object({ type: z.string().max(MAX_KIND_CHARS).refine((t) => !isKnown(t), { message: "is a known kind with missing or wrong fields", abort: true }) })
     .loose();
 }
 
@@ -84,7 +93,7 @@ const imagePart = z
 const contentPart = z.union([textPart, imagePart, otherKind("text", "image_url")]);
 
 const toolCall = z
-  .object({ id: z.string().optional(), function: z.object({ name: functionReference.pipe(text), arguments: text.optional() }).loose() })
+  .object({ id: callId.optional(), function: z.object({ name: functionReference.pipe(text), arguments: text.optional() }).loose() })
   .loose();
 
 const message = z
@@ -93,7 +102,7 @@ const message = z
     content: z.union([text, z.array(contentPart), z.null()]).optional(),
     name: z.string().optional(),
     tool_calls: z.array(toolCall).nullable().optional(),
-    tool_call_id: text.optional(),
+    tool_call_id: callId.optional(),
   })
   .loose();
 export type ChatMessage = z.infer<typeof message>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boundedHolder, boundedTools, clientSchema, functionReference, MAX_MODEL_ID_CHARS, openAiMetadata, otherKind, toolName, userField } from "./chat-request.ts";
+import { boundedHolder, boundedTools, callId, clientSchema, functionReference, MAX_MODEL_ID_CHARS, openAiMetadata, otherKind, toolName, userField } from "./chat-request.ts";
 import { SCHEMA_LIMITS, withinJsonLimits } from "./json-schema-check.ts";
 import { MAX_RESPONSE_ID_CHARS } from "./response-store.ts";
 import { approximateLocation, RESPONSES_WEB_SEARCH, webSearchOptions } from "./web-search.ts";
@@ -16,12 +16,12 @@ const messageItem = z
   })
   .loose();
 const functionCallItem = z
-  .object({ type: z.literal("function_call"), call_id: z.string(), name: functionReference, arguments: z.string() })
+  .object({ type: z.literal("function_call"), call_id: callId, name: functionReference, arguments: z.string() })
   .loose();
 const functionCallOutputItem = z
   .object({
     type: z.literal("function_call_output"),
-    call_id: z.string(),
+    call_id: callId,
     output: z.union([z.string(), z.array(z.union([textPart, otherKind("input_text", "output_text", "text")]))]),
   })
   .loose();
@@ -77,7 +77,7 @@ export const responsesRequestSchema = z
     instructions: z.string().nullable().optional(),
     stream: z.boolean().nullable().optional(),
     previous_response_id: z.string().max(MAX_RESPONSE_ID_CHARS).nullable().optional(),
-    tools: z.array(z.union([functionTool, webSearchTool, otherKind("function")])).superRefine(boundedTools).nullable().optional(),
+    tools: z.array(z.union([functionTool, webSearchTool, otherKind("function", RESPONSES_WEB_SEARCH)])).superRefine(boundedTools).nullable().optional(),
     // Echoed in the answer, unknown fields and all.
     tool_choice: toolChoice.superRefine(boundedHolder).nullable().optional(),
     parallel_tool_calls: z.boolean().nullable().optional(),

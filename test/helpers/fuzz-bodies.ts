@@ -1,13 +1,18 @@
 import fc from "fast-check";
 import type { Config } from "../../src/config.ts";
 import { chatApi } from "./fuzz-chat-api.ts";
+import { bodyText, type HostileEdit, type Verdict } from "./fuzz-hostile.ts";
+import { countTokensApi, messagesApi } from "./fuzz-messages-api.ts";
 import type { Expectation, Success } from "./fuzz-oracle.ts";
 import { responsesApi } from "./fuzz-responses-api.ts";
 
 export type FuzzLimits = Pick<Config, "maxRequestBodyBytes" | "maxMessages" | "maxTotalTextChars">;
 
-/** Limits small enough that generated bodies cross them often, roomy enough for valid ones. */
-export const FUZZ_LIMITS: FuzzLimits = { maxRequestBodyBytes: 131_072, maxMessages: 8, maxTotalTextChars: 16_000 };
+/**
+ * Message and text limits small enough that generated bodies cross them often, roomy enough for
+ * valid ones; a body limit that holds 100,000 levels of nesting and strings of megabytes.
+ */
+export const FUZZ_LIMITS: FuzzLimits = { maxRequestBodyBytes: 4_194_304, maxMessages: 8, maxTotalTextChars: 16_000 };
 
 /** FUZZ_LIMITS as the adapter's environment. */
 export const FUZZ_ENV: Readonly<Record<string, string>> = {
@@ -22,6 +27,8 @@ export interface FuzzApi {
   valid(limits: FuzzLimits): fc.Arbitrary<Record<string, unknown>>;
   /** Ways to break a valid body (a mutation may leave it valid); one to three are applied. */
   mutations(limits: FuzzLimits): fc.Arbitrary<(value: unknown) => unknown>;
+  /** A valid body made hostile (deep values, huge strings), each with what the adapter must answer. */
+  hostile(limits: FuzzLimits): fc.Arbitrary<HostileEdit>;
   /** What a 200 to this JSON value must look like. */
   success(value: unknown): Success;
 }
@@ -37,6 +44,9 @@ export const POST_ROUTES: readonly FuzzRoute[] = [
   { path: "/chat/completions", api: chatApi },
   { path: "/v1/responses", api: responsesApi },
   { path: "/responses", api: responsesApi },
+  { path: "/v1/messages", api: messagesApi },
+  { path: "/messages", api: messagesApi },
+  { path: "/v1/messages/count_tokens", api: countTokensApi },
 ];
 
 /** One generated request. Printed compactly when fast-check reports a counterexample. */
@@ -51,13 +61,13 @@ export interface FuzzCase {
   readonly expect: Expectation;
 }
 
-type Family = "valid" | "mutated" | "broken" | "oversized";
+type Family = "valid" | "mutated" | "broken" | "oversized" | "hostile";
 export type FuzzMix = "edges" | "mostly-valid";
 
 const MIX_WEIGHTS: Record<FuzzMix, Record<Family, number>> = {
-  edges: { valid: 3, mutated: 4, broken: 2, oversized: 1 },
+  edges: { valid: 3, mutated: 4, broken: 2, oversized: 1, hostile: 3 },
   /** For the real binary: most bodies should reach Codex. */
-  "mostly-valid": { valid: 7, mutated: 3, broken: 1, oversized: 1 },
+  "mostly-valid": { valid: 7, mutated: 3, broken: 1, oversized: 1, hostile: 3 },
 };
 
 /** JSON is read whatever the header says; odd ones must not change the answer. */
@@ -83,10 +93,11 @@ export function fuzzCase(limits: FuzzLimits, mix: FuzzMix): fc.Arbitrary<FuzzCas
     fc
       .record({
         body: fc.oneof(
-          { weight: w.valid, arbitrary: validBytes(route.api, limits).map((bytes) => ({ family: "valid" as const, bytes })) },
-          { weight: w.mutated, arbitrary: mutated(route.api, limits).map((v) => ({ family: "mutated" as const, bytes: utf8(JSON.stringify(v)) })) },
-          { weight: w.broken, arbitrary: brokenBytes(route.api, limits).map((bytes) => ({ family: "broken" as const, bytes })) },
-          { weight: w.oversized, arbitrary: oversizedBytes(route.api, limits).map((bytes) => ({ family: "oversized" as const, bytes })) },
+          { weight: w.valid, arbitrary: validBytes(route.api, limits).map((bytes) => ({ family: "valid" as const, bytes, verdict: "answered" as const })) },
+          { weight: w.mutated, arbitrary: mutated(route.api, limits).map((v) => ({ family: "mutated" as const, bytes: utf8(bodyText(v)), verdict: "either" as const })) },
+          { weight: w.broken, arbitrary: brokenBytes(route.api, limits).map((bytes) => ({ family: "broken" as const, bytes, verdict: "either" as const })) },
+          { weight: w.oversized, arbitrary: oversizedBytes(route.api, limits).map((bytes) => ({ family: "oversized" as const, bytes, verdict: "either" as const })) },
+          { weight: w.hostile, arbitrary: hostile(route.api, limits).map(({ bytes, verdict }) => ({ family: "hostile" as const, bytes, verdict })) },
         ),
         contentType: fc.constantFrom(...CONTENT_TYPES),
         delivery: fc.constantFrom("declared", "chunked", "plain"),
@@ -100,10 +111,15 @@ export function fuzzCase(limits: FuzzLimits, mix: FuzzMix): fc.Arbitrary<FuzzCas
           delivery,
           chunkBytes: Math.max(chunkBytes, Math.ceil(body.bytes.length / 64)), // at most 64 pieces
           bytes: body.bytes,
-          expect: expectationOf(body.bytes, limits, route.api, body.family === "valid"),
+          expect: expectationOf(body.bytes, limits, route.api, body.verdict),
         }),
       ),
   );
+}
+
+/** A valid body of the API with one hostile edit, and what the adapter must answer to it. */
+function hostile(api: FuzzApi, limits: FuzzLimits): fc.Arbitrary<{ bytes: Uint8Array; verdict: Verdict }> {
+  return fc.tuple(api.valid(limits), api.hostile(limits)).map(([body, { edit, verdict }]) => ({ bytes: utf8(bodyText(edit(body))), verdict }));
 }
 
 /** Valid bodies of the API with one to three mutations applied. */
@@ -123,12 +139,13 @@ export function fuzzRequest(c: FuzzCase, headers: Record<string, string> = {}): 
   return { method: "POST", headers: h, body, duplex: "half" };
 }
 
-/** The expected answer follows from the bytes alone: size, then a reference JSON reading, then how the body was built. */
-function expectationOf(bytes: Uint8Array, limits: FuzzLimits, api: FuzzApi, builtValid: boolean): Expectation {
-  if (bytes.length > limits.maxRequestBodyBytes) return { kind: "too-large" };
+/** The expected answer follows from the bytes: size, then a reference JSON reading, then what the body was built to get. */
+function expectationOf(bytes: Uint8Array, limits: FuzzLimits, api: FuzzApi, verdict: Verdict): Expectation {
+  if (bytes.length > limits.maxRequestBodyBytes) return { kind: "too-large", api: api.success(null).kind };
   const read = readAsJson(bytes);
-  if (!read.ok) return { kind: "invalid-json" };
-  return { kind: builtValid ? "success" : "success-or-400", success: api.success(read.value) };
+  if (!read.ok) return { kind: "invalid-json", api: api.success(null).kind };
+  const kind = verdict === "answered" ? "success" : verdict === "refused" ? "refused" : "success-or-400";
+  return { kind, success: api.success(read.value) };
 }
 
 /** The reference reading: strict UTF-8 (a leading BOM is dropped, as RFC 8259 allows) and JSON.parse. */
@@ -142,7 +159,7 @@ function readAsJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: fal
 
 /** Valid bodies as bytes, some with a very deep extra field or padded to exactly the size limit. */
 function validBytes(api: FuzzApi, limits: FuzzLimits): fc.Arbitrary<Uint8Array> {
-  const json = api.valid(limits).map((v) => JSON.stringify(v));
+  const json = api.valid(limits).map((v) => bodyText(v));
   return fc.oneof(
     { weight: 6, arbitrary: json.map(utf8) },
     {
@@ -157,7 +174,7 @@ function validBytes(api: FuzzApi, limits: FuzzLimits): fc.Arbitrary<Uint8Array> 
 
 /** Bytes that are not a JSON body (and a few that are, by chance: those are judged as JSON). */
 function brokenBytes(api: FuzzApi, limits: FuzzLimits): fc.Arbitrary<Uint8Array> {
-  const text = api.valid(limits).map((v) => JSON.stringify(v));
+  const text = api.valid(limits).map((v) => bodyText(v));
   const INVALID_UTF8 = [[0xff], [0x80], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80]];
   const JSON5_ISMS = ["{'messages': []}", "{messages: []}", '{"messages": [],}', '/* c */{"messages": []}', '{"n": NaN}', '{"n": 0x10}', '{"n": 01}'];
   return fc.oneof(
@@ -178,9 +195,9 @@ function brokenBytes(api: FuzzApi, limits: FuzzLimits): fc.Arbitrary<Uint8Array>
 /** Bodies over the size limit (most by little): valid JSON padded, one huge message, or junk. */
 function oversizedBytes(api: FuzzApi, limits: FuzzLimits): fc.Arbitrary<Uint8Array> {
   const max = limits.maxRequestBodyBytes;
-  const size = fc.oneof(fc.constant(max + 1), fc.integer({ min: max + 2, max: 3 * max }));
+  const size = fc.oneof(fc.constant(max + 1), fc.integer({ min: max + 2, max: max + 1_048_576 }));
   return fc.oneof(
-    fc.tuple(api.valid(limits), size).map(([v, n]) => padded(utf8(JSON.stringify(v)), n)),
+    fc.tuple(api.valid(limits), size).map(([v, n]) => padded(utf8(bodyText(v)), n)),
     size.map((n) => {
       const head = utf8('{"messages":[{"role":"user","content":"');
       const bytes = Buffer.alloc(n, "x");
@@ -196,9 +213,9 @@ function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-/** Nesting deep enough to break a recursive reader, small enough (6 bytes a level at most) to leave room for the rest. */
+/** Nesting deep enough to break a recursive reader (up to 100,000 levels), small enough (6 bytes a level at most) to leave room for the rest. */
 function maxDepth(limits: FuzzLimits): number {
-  return Math.floor(limits.maxRequestBodyBytes / 16);
+  return Math.min(100_000, Math.floor(limits.maxRequestBodyBytes / 16));
 }
 
 /** `depth` nested arrays or objects around a 0. */

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import type { FuzzApi, FuzzLimits } from "./fuzz-bodies.ts";
+import { appended, atLast, deepJson, deepSchema, fieldsOf, hugeText, tooDeep, type HostileEdit } from "./fuzz-hostile.ts";
 
 /** The fields the adapter acts on; every other field is accepted and ignored. */
 const ACTED_ON = ["model", "messages", "stream", "stream_options", "n", "reasoning_effort"];
@@ -13,13 +14,16 @@ export const ODD_PIECES = [
   '"', "\\", "\n\r\t", "</script>", "{{x}}", "%s%n", " ",
 ];
 
-/** Short text of every kind, at most ~200 UTF-16 units. */
+/** Short text of every kind, at most ~130 UTF-16 units. */
 export const shortText = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: "grapheme", maxLength: 12 }),
   fc.string({ unit: "binary", maxLength: 12 }),
   fc.array(fc.constantFrom(...ODD_PIECES), { maxLength: 8 }).map((pieces) => pieces.join("")),
 );
+
+/** Ids of replayed tool calls: lone surrogates included (Codex and the adapter both read them as U+FFFD). */
+export const callId = shortText;
 
 /** Up to `maxUnits` UTF-16 units: one piece repeated, cut anywhere (even inside a surrogate pair). */
 export function longText(maxUnits: number): fc.Arbitrary<string> {
@@ -43,6 +47,13 @@ const earlierMessage = fc.oneof(
 );
 const trailingInstructions = fc.record({ role: fc.constantFrom("system", "developer"), content: textContent });
 
+/** Metadata within OpenAI's rules (keys of at most 64 characters). */
+export const openAiMetadata = fc.dictionary(
+  shortText.filter((k) => k.length <= 64),
+  shortText,
+  { maxKeys: 3 },
+);
+
 /** Fields clients send that the adapter ignores, plus unknown ones. */
 const ignoredFields = fc.tuple(
   fc.record(
@@ -51,7 +62,7 @@ const ignoredFields = fc.tuple(
       max_tokens: fc.integer(),
       user: shortText,
       stop: fc.array(shortText, { maxLength: 2 }),
-      metadata: fc.dictionary(shortText, shortText, { maxKeys: 3 }),
+      metadata: openAiMetadata,
       tools: fc.constant([{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: {} } } }]),
       tool_choice: fc.constantFrom("auto", "none"),
       response_format: fc.constant({ type: "json_object" }),
@@ -94,6 +105,7 @@ export const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
   shortText,
   fc.constantFrom(null, true, false, 0, -1, 1.5, 1e308, "", [], {}, "true", "1"),
   fc.tuple(fc.integer({ min: 1, max: 200 }), fc.boolean()).map(([depth, arrays]) => nest(depth, arrays)),
+  deepJson,
 );
 
 const unsupportedPart = fc.oneof(
@@ -141,9 +153,52 @@ function mutations(limits: FuzzLimits): fc.Arbitrary<Mutation> {
   );
 }
 
+/** Chat made hostile: deep schemas, metadata, contents and calls; megabyte models, names, ids and metadata. */
+function hostile(limits: FuzzLimits): fc.Arbitrary<HostileEdit> {
+  const huge = hugeText(limits.maxRequestBodyBytes);
+  const edit = (verdict: HostileEdit["verdict"], e: HostileEdit["edit"]): HostileEdit => ({ edit: e, verdict });
+  const replayed = (id: unknown, args: unknown) => (b: unknown) =>
+    withField(b, "messages", [
+      { role: "assistant", content: null, tool_calls: [{ id, type: "function", function: { name: "f", arguments: args } }] },
+      { role: "tool", tool_call_id: id, content: "ok" },
+      ...(Array.isArray(fieldsOf(b).messages) ? (fieldsOf(b).messages as unknown[]) : []),
+    ]);
+  return fc.oneof(
+    // Past the depth limit a schema is refused; within it, it reaches Codex and is answered.
+    // Weighted: the case one client used to restart Codex with (issue 18).
+    {
+      weight: 5,
+      arbitrary: deepSchema.map(({ schema, levels }) =>
+        edit(tooDeep(levels) ? "refused" : "answered", (b) => appended(b, "tools", { type: "function", function: { name: "deep_schema", parameters: schema } })),
+      ),
+    },
+    deepSchema.map(({ schema, levels }) =>
+      edit(tooDeep(levels) ? "refused" : "either", (b) => withField(b, "response_format", { type: "json_schema", json_schema: { name: "deep", schema } })),
+    ),
+    deepJson.map((deep) => edit("refused", (b) => withField(b, "metadata", { k: deep }))),
+    deepJson.map((deep) => edit("refused", (b) => atLast(b, "messages", (m) => withField(m, "content", deep)))),
+    deepJson.map((deep) => edit("refused", replayed("c1", deep))),
+    deepJson.map((deep) => edit("either", (b) => atLast(b, "messages", (m) => withField(m, "x", deep)))),
+    deepJson.map((deep) => edit("either", (b) => withField(b, "user", deep))),
+    huge.map((s) => edit("refused", (b) => withField(b, "model", s))),
+    huge.map((s) => edit("refused", (b) => withField(b, "user", s))),
+    huge.map((s) => edit("refused", (b) => withField(b, "metadata", { k: s }))),
+    huge.map((s) => edit("refused", (b) => withField(b, "metadata", Object.fromEntries([[s, "v"]])))),
+    huge.map((s) => edit("refused", (b) => appended(b, "tools", { type: "function", function: { name: s } }))),
+    huge.map((s) => edit("refused", (b) => atLast(b, "messages", (m) => withField(m, "content", [{ type: s }])))),
+    huge.map((s) => edit("refused", (b) => withField(withField(b, "tools", [{ type: "function", function: { name: "f" } }]), "tool_choice", { type: "function", function: { name: s } }))),
+    huge.map((s) => edit("either", (b) => appended(b, "tools", { type: "function", function: { name: "described", description: s, parameters: { type: "object", properties: {} } } }))),
+    huge.map((s) => edit("either", replayed(s, "{}"))),
+    huge.map((s) => edit("either", (b) => atLast(b, "messages", (m) => withField(m, "content", s)))),
+    huge.map((s) => edit("either", (b) => withField(b, "reasoning_effort", s))),
+    huge.map((s) => edit("either", (b) => withField(b, s, 1))),
+  );
+}
+
 export const chatApi: FuzzApi = {
   valid: validChat,
   mutations,
+  hostile,
   success(value) {
     const body = isRecord(value) ? value : {};
     const options = isRecord(body.stream_options) ? body.stream_options : {};

@@ -19,24 +19,54 @@ export interface ResponsesSuccess {
   readonly model: string;
 }
 
-export type Success = ChatSuccess | ResponsesSuccess;
+/** What a successful /v1/messages answer to one body must look like. */
+export interface MessagesSuccess {
+  readonly kind: "messages";
+  readonly stream: boolean;
+  /** The model the message names: the request's. */
+  readonly model: string;
+}
 
-/** The answers a fuzz case may get, decided from its bytes alone (see fuzz-bodies.ts). */
+/** /v1/messages/count_tokens: an estimate and nothing else. */
+export interface CountTokensSuccess {
+  readonly kind: "count_tokens";
+}
+
+export type Success = ChatSuccess | ResponsesSuccess | MessagesSuccess | CountTokensSuccess;
+export type ApiKind = Success["kind"];
+
+/** The answers a fuzz case may get, decided from its bytes and how it was built (see fuzz-bodies.ts). */
 export type Expectation =
-  | { readonly kind: "too-large" }
-  | { readonly kind: "invalid-json" }
+  | { readonly kind: "too-large"; readonly api: ApiKind }
+  | { readonly kind: "invalid-json"; readonly api: ApiKind }
   /** A body built to be valid: only a success will do. */
   | { readonly kind: "success"; readonly success: Success }
   /** JSON of any shape: a success, or a 400 refusing the shape (never invalid_json, 413 or 5xx). */
-  | { readonly kind: "success-or-400"; readonly success: Success };
+  | { readonly kind: "success-or-400"; readonly success: Success }
+  /** A body the adapter must refuse (too deep, a string over its cap): a 400 refusing the shape. */
+  | { readonly kind: "refused"; readonly success: Success };
 
 /** The codes of a 400 for a body that is JSON within the size limit (README, Errors). */
-const CHAT_REFUSALS = [null, "too_many_messages", "text_too_long", "unsupported_content", "unsupported_image_url", "images_not_supported_by_model"];
-const SHAPE_REFUSALS: Readonly<Record<Success["kind"], readonly (string | null)[]>> = {
+const CHAT_REFUSALS = [
+  null,
+  "too_many_messages",
+  "text_too_long",
+  "unsupported_content",
+  "unsupported_image_url",
+  "images_not_supported_by_model",
+  "image_too_large",
+  "invalid_json_schema",
+  /** Codex would have to compact it: a megabyte call id reaches the model as text (it counts toward no text limit). */
+  "context_length_exceeded",
+];
+const SHAPE_REFUSALS: Readonly<Record<"chat" | "responses", readonly (string | null)[]>> = {
   chat: CHAT_REFUSALS,
   /** Responses bodies also name earlier responses (README, Responses API). */
   responses: [...CHAT_REFUSALS, "previous_response_not_found"],
 };
+
+/** An error quotes at most a short prefix of what the client sent (issue 18): the whole answer stays this short. */
+const MAX_ERROR_BYTES = 1024;
 
 /** Exactly OpenAI's error shape: no field more, none less. */
 const errorBody = z.strictObject({
@@ -81,37 +111,62 @@ const chunk = z
   })
   .loose();
 
+/** Anthropic's error shape (src/anthropic/anthropic-error.ts): no field more, none less. */
+const anthropicErrorBody = z.strictObject({
+  type: z.literal("error"),
+  error: z.strictObject({ type: z.string().min(1), message: z.string().min(1) }),
+  request_id: z.string().startsWith("req_"),
+});
+
+/** How the adapter says it could not read the body as JSON (src/http/read-json.ts); Anthropic's shape has no code to say it. */
+const UNREADABLE = /^Request body is (not valid JSON|empty)/;
+
+const isAnthropic = (api: ApiKind) => api === "messages" || api === "count_tokens";
+
 /**
  * The one oracle of the fuzz tests: fails unless `res` is an acceptable answer for a body of
- * this kind. Content-Type of the request is not part of it: JSON is read whatever the header
- * says (curl's `-d` sends form encoding).
+ * this kind, in the API's own shape. Content-Type of the request is not part of it: JSON is read
+ * whatever the header says (curl's `-d` sends form encoding).
  */
 export async function judgeAnswer(res: Response, expect: Expectation): Promise<void> {
   const text = await res.text();
   const seen = `got ${res.status}: ${text.slice(0, 300)}`;
   switch (expect.kind) {
     case "too-large":
-      assertError(res, text, 413, seen, ["request_too_large"]);
+      assertError(res, text, expect.api, "too-large", seen);
       return;
     case "invalid-json":
-      assertError(res, text, 400, seen, ["invalid_json"]);
+      assertError(res, text, expect.api, "invalid-json", seen);
       return;
     case "success":
       assert.equal(res.status, 200, seen);
       assertSuccess(res, text, expect.success);
       return;
+    case "refused":
+      assertError(res, text, expect.success.kind, "shape", seen);
+      return;
     case "success-or-400":
       if (res.status === 200) assertSuccess(res, text, expect.success);
-      else assertError(res, text, 400, seen, SHAPE_REFUSALS[expect.success.kind]);
+      else assertError(res, text, expect.success.kind, "shape", seen);
   }
 }
 
-function assertError(res: Response, text: string, status: number, seen: string, codes: readonly (string | null)[]): void {
-  assert.equal(res.status, status, seen);
+/** A 413, a 400 for unreadable JSON, or a 400 refusing the shape, in the API's error shape and short. */
+function assertError(res: Response, text: string, api: ApiKind, why: "too-large" | "invalid-json" | "shape", seen: string): void {
+  assert.equal(res.status, why === "too-large" ? 413 : 400, seen);
   assert.match(res.headers.get("content-type") ?? "", /^application\/json/, seen);
-  const body = conform(errorBody, parseJson(text, seen), seen);
-  assert.equal(body.error.type, "invalid_request_error", seen);
-  assert.ok(codes.includes(body.error.code), `code ${String(body.error.code)} is not one of ${codes.map(String).join(", ")}; ${seen}`);
+  assert.ok(Buffer.byteLength(text) <= MAX_ERROR_BYTES, `a ${Buffer.byteLength(text)}-byte error; ${seen}`);
+  if (isAnthropic(api)) {
+    const { error } = conform(anthropicErrorBody, parseJson(text, seen), seen);
+    assert.equal(error.type, why === "too-large" ? "request_too_large" : "invalid_request_error", seen);
+    if (why === "invalid-json") assert.match(error.message, UNREADABLE, seen);
+    if (why === "shape") assert.doesNotMatch(error.message, UNREADABLE, `JSON the reference reads was refused as unreadable; ${seen}`);
+    return;
+  }
+  const { error } = conform(errorBody, parseJson(text, seen), seen);
+  assert.equal(error.type, "invalid_request_error", seen);
+  const codes = why === "too-large" ? ["request_too_large"] : why === "invalid-json" ? ["invalid_json"] : SHAPE_REFUSALS[api];
+  assert.ok(codes.includes(error.code), `code ${String(error.code)} is not one of ${codes.map(String).join(", ")}; ${seen}`);
 }
 
 function assertSuccess(res: Response, text: string, want: Success): void {
@@ -119,7 +174,16 @@ function assertSuccess(res: Response, text: string, want: Success): void {
     assertResponsesSuccess(res, text, want);
     return;
   }
+  if (want.kind === "messages") {
+    assertMessagesSuccess(res, text, want);
+    return;
+  }
   const seen = `got 200: ${text.slice(0, 300)}`;
+  if (want.kind === "count_tokens") {
+    assert.match(res.headers.get("content-type") ?? "", /^application\/json/, seen);
+    conform(z.strictObject({ input_tokens: z.int().min(0) }), parseJson(text, seen), seen);
+    return;
+  }
   if (!want.stream) {
     assert.match(res.headers.get("content-type") ?? "", /^application\/json/, seen);
     assert.equal(conform(completion, parseJson(text, seen), seen).model, want.model, seen);
@@ -208,6 +272,125 @@ function assertResponsesSuccess(res: Response, text: string, want: ResponsesSucc
   assert.equal((completed as { id: string }).id, created.id, `one response id; ${seen}`);
   const deltas = events.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta);
   assert.equal(deltas.join(""), (completed as { output_text: string }).output_text, `the deltas add up to the text; ${seen}`);
+}
+
+const messageUsage = z
+  .object({ input_tokens: z.int().min(0), output_tokens: z.int().min(0), cache_read_input_tokens: z.int().min(0), cache_creation_input_tokens: z.int().min(0) })
+  .loose();
+
+const messageBase = {
+  id: z.string().startsWith("msg_"),
+  type: z.literal("message"),
+  role: z.literal("assistant"),
+  model: z.string(),
+  stop_sequence: z.null(),
+  usage: messageUsage,
+};
+
+/** The blocks a fuzz body's answer may hold: text, and thinking when it asked for it (the fuzz bodies never get tool calls or searches). */
+const messageBlock = z.union([
+  z.strictObject({ type: z.literal("text"), text: z.string() }),
+  z.strictObject({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() }),
+]);
+
+const finishedMessage = z.strictObject({ ...messageBase, content: z.array(messageBlock), stop_reason: z.literal("end_turn") });
+const startedMessage = z.strictObject({ ...messageBase, content: z.tuple([]), stop_reason: z.null() });
+
+const messageEvent = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("message_start"), message: startedMessage }),
+  z.strictObject({ type: z.literal("content_block_start"), index: z.int().min(0), content_block: messageBlock }),
+  z.strictObject({
+    type: z.literal("content_block_delta"),
+    index: z.int().min(0),
+    delta: z.union([z.strictObject({ type: z.literal("text_delta"), text: z.string() }), z.strictObject({ type: z.literal("thinking_delta"), thinking: z.string() })]),
+  }),
+  z.strictObject({ type: z.literal("content_block_stop"), index: z.int().min(0) }),
+  z.strictObject({ type: z.literal("message_delta"), delta: z.strictObject({ stop_reason: z.literal("end_turn"), stop_sequence: z.null() }), usage: messageUsage }),
+  z.strictObject({ type: z.literal("message_stop") }),
+  z.strictObject({ type: z.literal("ping") }),
+]);
+
+function assertFinishedMessage(value: unknown, want: MessagesSuccess, seen: string): void {
+  const message = conform(finishedMessage, value, seen);
+  assert.equal(wellFormed(message.model), wellFormed(want.model), seen);
+  assert.ok(message.content.some((b) => b.type === "text"), `the answer has a text block; ${seen}`);
+}
+
+/** Messages: one message, or its event sequence (start, blocks opened and closed in turn, delta, stop) folding to one. */
+function assertMessagesSuccess(res: Response, text: string, want: MessagesSuccess): void {
+  const seen = `got 200: ${text.slice(0, 300)}`;
+  if (!want.stream) {
+    assert.match(res.headers.get("content-type") ?? "", /^application\/json/, seen);
+    assertFinishedMessage(parseJson(text, seen), want, seen);
+    return;
+  }
+  assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/, seen);
+  const events = sseEvents(text)
+    .map(({ event, data }) => {
+      const body = conform(messageEvent, parseJson(data, seen), seen);
+      assert.equal(body.type, event, `the event name is the data's type; ${seen}`);
+      return body;
+    })
+    .filter((e) => e.type !== "ping");
+  const [start, ...rest] = events;
+  assert.equal(start?.type, "message_start", seen);
+  assert.deepEqual(rest.slice(-2).map((e) => e.type), ["message_delta", "message_stop"], `the stream ends with message_delta, message_stop; ${seen}`);
+  // The blocks between: each opened at the next index, its deltas of its own kind, closed before the next opens.
+  const blocks: z.infer<typeof messageBlock>[] = [];
+  let open: z.infer<typeof messageBlock> | undefined;
+  for (const e of rest.slice(0, -2)) {
+    if (e.type === "content_block_start") {
+      assert.ok(!open && e.index === blocks.length, `block ${e.index} opened in turn; ${seen}`);
+      open = { ...e.content_block };
+      blocks.push(open);
+    } else if (e.type === "content_block_delta") {
+      assert.ok(open && e.index === blocks.length - 1, `a delta of the open block; ${seen}`);
+      if (open.type === "text" && e.delta.type === "text_delta") open.text += e.delta.text;
+      else if (open.type === "thinking" && e.delta.type === "thinking_delta") open.thinking += e.delta.thinking;
+      else assert.fail(`a ${e.delta.type} in a ${open.type} block; ${seen}`);
+    } else if (e.type === "content_block_stop") {
+      assert.ok(open && e.index === blocks.length - 1, `the open block closed; ${seen}`);
+      open = undefined;
+    } else {
+      assert.fail(`${e.type} among the blocks; ${seen}`);
+    }
+  }
+  assert.equal(open, undefined, `every block closed; ${seen}`);
+  if (start?.type !== "message_start") return;
+  assertFinishedMessage({ ...start.message, content: blocks, stop_reason: "end_turn" }, want, seen);
+}
+
+/** The text an answer streamed: its content deltas, in order. */
+function streamedText(kind: "chat" | "responses" | "messages", text: string): string {
+  if (kind === "chat") {
+    return parseSse(text)
+      .data.filter((d) => d !== "[DONE]")
+      .map((d) => (JSON.parse(d) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? "")
+      .join("");
+  }
+  const events = sseEvents(text).map(({ data }) => JSON.parse(data) as { type: string; delta?: unknown });
+  if (kind === "responses") return events.filter((e) => e.type === "response.output_text.delta").map((e) => e.delta as string).join("");
+  return events
+    .filter((e) => e.type === "content_block_delta")
+    .map((e) => e.delta as { type: string; text?: string })
+    .filter((d) => d.type === "text_delta")
+    .map((d) => d.text)
+    .join("");
+}
+
+/**
+ * The innocent stream sent alongside the fuzzed bodies: a complete, well-formed stream in its
+ * API's shape (every frame, the end frame, no error), with exactly the text it was sent, and
+ * no sign that Codex restarted under it.
+ */
+export async function judgeInnocent(res: Response, want: ChatSuccess | ResponsesSuccess | MessagesSuccess, expected: string): Promise<void> {
+  const text = await res.text();
+  const seen = `innocent ${want.kind} stream: got ${res.status}: ${text.slice(0, 300)} … ${text.slice(-300)}`;
+  assert.equal(res.status, 200, seen);
+  assert.ok(want.stream, "an innocent stream streams");
+  assert.doesNotMatch(text, /codex_restarting/, seen); // an error frame fails the shape checks below
+  assertSuccess(res, text, want);
+  assert.equal(streamedText(want.kind, text), expected, `every delta arrived, in order; ${seen}`);
 }
 
 /** Each SSE event's name and data (comments and keep-alives skipped); every event must have both. */

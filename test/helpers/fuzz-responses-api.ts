@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import type { FuzzApi, FuzzLimits } from "./fuzz-bodies.ts";
-import { isRecord, longText, ODD_PIECES, shortText, weirdValue, withField, withoutField, type Mutation } from "./fuzz-chat-api.ts";
+import { callId, isRecord, longText, ODD_PIECES, openAiMetadata, shortText, weirdValue, withField, withoutField, type Mutation } from "./fuzz-chat-api.ts";
+import { appended, atLast, deepJson, deepSchema, hugeText, tooDeep, type HostileEdit } from "./fuzz-hostile.ts";
 
 /** The fields the Responses route acts on (or refuses); every other field is accepted and ignored. */
 const ACTED_ON = [
@@ -15,10 +16,10 @@ const message = fc.record(
   { type: fc.constant("message"), role: fc.constantFrom("user", "assistant", "system", "developer"), content: messageContent },
   { requiredKeys: ["role", "content"] },
 );
-const functionCall = fc.record({ type: fc.constant("function_call"), call_id: shortText, name: shortText, arguments: shortText });
+const functionCall = fc.record({ type: fc.constant("function_call"), call_id: callId, name: shortText, arguments: shortText });
 const functionCallOutput = fc.record({
   type: fc.constant("function_call_output"),
-  call_id: shortText,
+  call_id: callId,
   output: fc.oneof(shortText, fc.array(textPart, { maxLength: 2 })),
 });
 /** Items the adapter skips. */
@@ -37,7 +38,7 @@ const ignoredFields = fc.tuple(
       max_output_tokens: fc.integer(),
       truncation: fc.constantFrom("auto", "disabled"),
       include: fc.array(shortText, { maxLength: 2 }),
-      metadata: fc.dictionary(shortText, shortText, { maxKeys: 3 }),
+      metadata: openAiMetadata,
       user: shortText,
       store: fc.boolean(),
       background: fc.constantFrom(false, null),
@@ -125,6 +126,10 @@ function mutations(limits: FuzzLimits): fc.Arbitrary<Mutation> {
         [{ type: "function", name: "bad name!" }],
         [{ type: "function", name: "f", parameters: "{}" }],
         [{ type: "function", function: { name: "chat_style" } }],
+        // Search tools with fields out of their shape.
+        [{ type: "web_search", filters: { allowed_domains: "example.com" } }],
+        [{ type: "web_search_preview", user_location: { type: "approximate", city: 5 } }],
+        [{ type: "web_search", search_context_size: "huge" }],
       )
       .map((tools) => (b: unknown) => withField(b, "tools", tools)),
     fc
@@ -139,9 +144,63 @@ function mutations(limits: FuzzLimits): fc.Arbitrary<Mutation> {
   );
 }
 
+/**
+ * Responses made hostile: deep schemas, metadata, items and echoed fields (`tools`, `text`
+ * come back in the answer); megabyte models, response ids, names, ids and metadata.
+ */
+function hostile(limits: FuzzLimits): fc.Arbitrary<HostileEdit> {
+  const huge = hugeText(limits.maxRequestBodyBytes);
+  const edit = (verdict: HostileEdit["verdict"], e: HostileEdit["edit"]): HostileEdit => ({ edit: e, verdict });
+  /** The input as items (a text input becomes one user message), with `item` added first. */
+  const withFirstItem = (item: unknown) => (b: unknown) => {
+    const input = isRecord(b) ? b.input : undefined;
+    return withField(b, "input", [item, ...(Array.isArray(input) ? (input as unknown[]) : [{ role: "user", content: input }])]);
+  };
+  const asItems = (b: unknown) => withFirstItem({ role: "user", content: "first" })(b);
+  /** The last item replaced by a user message with this content. */
+  const lastContent = (content: unknown) => (b: unknown) => atLast(asItems(b), "input", () => ({ role: "user", content }));
+  return fc.oneof(
+    // Weighted: the case one client used to restart Codex with (issue 18).
+    {
+      weight: 5,
+      arbitrary: deepSchema.map(({ schema, levels }) =>
+        edit(tooDeep(levels) ? "refused" : "answered", (b) => appended(b, "tools", { type: "function", name: "deep_schema", parameters: schema })),
+      ),
+    },
+    deepSchema.map(({ schema, levels }) =>
+      edit(tooDeep(levels) ? "refused" : "either", (b) => withField(b, "text", { format: { type: "json_schema", name: "deep", schema } })),
+    ),
+    // Echoed in the answer: an unknown field deep inside is refused past the limit (a few levels of holder above it).
+    deepJson.map((deep) => edit(deep.levels >= 110 ? "refused" : "either", (b) => appended(b, "tools", { type: "function", name: "deep_field", x: deep }))),
+    deepJson.map((deep) => edit(deep.levels >= 110 ? "refused" : "either", (b) => withField(b, "text", { format: { type: "text" }, x: deep }))),
+    deepJson.map((deep) => edit("refused", (b) => withField(b, "metadata", { k: deep }))),
+    deepJson.map((deep) => edit("refused", lastContent(deep))),
+    deepJson.map((deep) => edit("refused", withFirstItem({ type: "function_call", call_id: "c1", name: "f", arguments: deep }))),
+    deepJson.map((deep) => edit("either", (b) => atLast(asItems(b), "input", (item) => withField(item, "x", deep)))),
+    deepJson.map((deep) => edit("either", (b) => withField(b, "reasoning", { effort: "low", x: deep }))),
+    huge.map((s) => edit("refused", (b) => withField(b, "model", s))),
+    huge.map((s) => edit("refused", (b) => withField(b, "previous_response_id", s))),
+    huge.map((s) => edit("refused", (b) => withField(b, "user", s))),
+    huge.map((s) => edit("refused", (b) => withField(b, "metadata", { k: s }))),
+    huge.map((s) => edit("refused", (b) => withField(b, "metadata", Object.fromEntries([[s, "v"]])))),
+    huge.map((s) => edit("refused", (b) => appended(b, "tools", { type: "function", name: s }))),
+    huge.map((s) => edit("refused", (b) => appended(b, "tools", { type: s }))),
+    huge.map((s) => edit("refused", withFirstItem({ type: "function_call", call_id: "c1", name: s, arguments: "{}" }))),
+    huge.map((s) => edit("refused", lastContent([{ type: s }]))),
+    huge.map((s) => edit("refused", (b) => withField(withField(b, "tools", [{ type: "function", name: "f" }]), "tool_choice", { type: "function", name: s }))),
+    huge.map((s) => edit("either", (b) => appended(b, "tools", { type: "function", name: "described", description: s, parameters: { type: "object", properties: {} } }))),
+    huge.map((s) => edit("either", withFirstItem({ type: "function_call_output", call_id: s, output: "ok" }))),
+    huge.map((s) => edit("either", (b) => withField(b, "instructions", s))),
+    huge.map((s) => edit("either", (b) => withField(b, "input", s))),
+    huge.map((s) => edit("either", (b) => withField(b, "reasoning", { effort: s }))),
+    huge.map((s) => edit("either", (b) => withField(b, s, 1))),
+  );
+}
+
 export const responsesApi: FuzzApi = {
   valid: validResponses,
   mutations,
+  hostile,
   success(value) {
     const body = isRecord(value) ? value : {};
     return { kind: "responses", stream: body.stream === true, model: typeof body.model === "string" ? body.model : "codex-cli-default" };

@@ -148,6 +148,34 @@ describe("strings: every one capped, no error quoting more than a short prefix",
     assert.ok(t.logs.every((l) => l.length <= MAX_LOG_LINE_CHARS));
   });
 
+  test("call ids sent back: over 256 characters a 400 on every API; 256 pass", async () => {
+    const t = createTestApp({ env: { MAX_REQUEST_BODY_BYTES: "6000000" } });
+    const bodies = (id: string) => [
+      chat(`,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"${id}","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"${id}","content":"ok"}]`),
+      responses(`,"input":[{"role":"user","content":"hi"},{"type":"function_call","call_id":"${id}","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"${id}","output":"ok"}]`),
+      messages("", `[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"${id}","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"${id}","content":"ok"}]}]`),
+    ];
+    for (const [i, route] of [CHAT, RESPONSES, MESSAGES].entries()) {
+      assert.equal((await post(t, route, bodies("c".repeat(256))[i] ?? "")).status, 200, route);
+      const res = await post(t, route, bodies("c".repeat(100_000))[i] ?? "");
+      assert.equal(res.status, 400, route);
+      assert.ok((await res.text()).length < 400);
+    }
+  });
+
+  test("a search tool with a field out of shape is a 400 in the API's shape, never passed on", async () => {
+    const t = createTestApp();
+    for (const [route, body] of [
+      [MESSAGES, messages(`,"tools":[{"type":"web_search_20250305","name":"web_search","allowed_domains":"example.com"}]`)],
+      [MESSAGES, messages(`,"tools":[{"type":"web_search_20250305","name":"web_search","user_location":{"city":"${"x".repeat(1000)}"}}]`)],
+      [RESPONSES, responses(`,"tools":[{"type":"web_search","filters":{"allowed_domains":[5]}}]`)],
+    ] as const) {
+      const res = await post(t, route, body);
+      assert.equal(res.status, 400, body.slice(0, 120));
+    }
+    assert.equal(t.backend.turns.length, 0);
+  });
+
   test("previous_response_id: over 256 characters a 400, an unknown one quoted by its first 64 characters", async () => {
     const t = createTestApp({ env: { MAX_REQUEST_BODY_BYTES: "6000000" } });
     const tooLong = await post(t, RESPONSES, responses(`,"previous_response_id":"${huge}"`));
