@@ -20,7 +20,13 @@ deb http://deb.debian.org/debian bookworm main
 deb http://deb.debian.org/debian bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 SOURCES
-rm -rf "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin
+rm -rf "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*
+# Slimmed as Debian's -slim images are (debuerreotype's slimify): no documentation, man pages or
+# locales, the copyright files kept; so image sizes measured on the stand-in come close to the real ones.
+find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
+rm -rf "$root/usr/share/man/"* "$root/usr/share/info/"* "$root/usr/share/locale/"* \
+  "$root/usr/share/groff/"* "$root/usr/share/lintian/"* "$root/usr/share/linda/"*
 
 # Node and npm from the npm registry (the only reachable source of them), as the official image
 # lays them out: /usr/local/bin/node, npm in /usr/local/lib/node_modules with npm/npx links.
