@@ -15,14 +15,18 @@ import { benchChatGptPath, type ChatGptPathResult } from "./chatgpt-path-run.ts"
 import { modelsReport } from "./models-report.ts";
 import { benchModels, type ModelsResult } from "./models-run.ts";
 import { details, table } from "./report.ts";
+import { benchStartup, startupReport, type StartupResult } from "./startup-run.ts";
 
 const WATCHDOG_MS = 10 * 60_000;
 /** The delay per new connection to the ChatGPT backend in the delayed runs (BENCH_BACKEND_DELAY_MS). */
 const BACKEND_DELAY_MS = Math.min(2000, Math.max(0, Number.parseInt(process.env.BENCH_BACKEND_DELAY_MS ?? "200", 10) || 0));
-/** The parts BENCH_ONLY picks: `stand-in` (the stand-in upstream's), `chatgpt` (the ChatGPT path's, with the model families), `models` (the model families alone); otherwise all. */
-type Part = "stand-in" | "chatgpt" | "models";
-const PARTS: Readonly<Record<string, readonly Part[]>> = { "stand-in": ["stand-in"], chatgpt: ["chatgpt", "models"], models: ["models"] };
-const RUN: readonly Part[] = PARTS[process.env.BENCH_ONLY ?? ""] ?? ["stand-in", "chatgpt", "models"];
+/**
+ * The parts BENCH_ONLY picks: `stand-in` (the stand-in upstream's), `chatgpt` (the ChatGPT path's,
+ * with the model families), `models` (the model families alone), `startup` (the launchers' start); otherwise all.
+ */
+type Part = "stand-in" | "chatgpt" | "models" | "startup";
+const PARTS: Readonly<Record<string, readonly Part[]>> = { "stand-in": ["stand-in"], chatgpt: ["chatgpt", "models"], models: ["models"], startup: ["startup"] };
+const RUN: readonly Part[] = PARTS[process.env.BENCH_ONLY ?? ""] ?? ["stand-in", "chatgpt", "models", "startup"];
 
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
   const chatgpt: ChatGptPathResult[] = [];
   let conversation: ConversationMode[] = [];
   let models: ModelsResult | undefined;
+  let startup: StartupResult[] = [];
   try {
     if (RUN.includes("stand-in")) {
       for (const backend of ["app-server", "exec"] as const) {
@@ -69,6 +74,10 @@ async function main(): Promise<void> {
       process.stdout.write("benchmarking each model family of Codex's catalog on the ChatGPT path ...\n");
       models = await benchModels();
     }
+    if (RUN.includes("startup")) {
+      process.stdout.write("benchmarking the start of each launcher ...\n");
+      startup = await benchStartup(guard);
+    }
   } finally {
     // each benchBackend stops its own worker, so only the shared servers are left to close
     await upstream.close();
@@ -81,6 +90,7 @@ async function main(): Promise<void> {
   const [base, delayed] = chatgpt;
   if (base && delayed) out.push(`Targets on the ChatGPT path (relay on, codex-cli ${version}):`, ...chatgptPathVerdicts(base, delayed), "");
   if (models) out.push(...modelsReport(models), "");
+  if (startup.length) out.push(...startupReport(startup), "");
   process.stdout.write(out.join("\n"));
 }
 

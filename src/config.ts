@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { detectInstallLayout, type InstallLayout } from "./install-layout.ts";
 import { DEPLOYMENTS, operatorCommands, type OperatorCommands } from "./operator-commands.ts";
 
 /** Parsed, clamped, frozen configuration. Only this module reads the environment. */
@@ -7,6 +8,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Who chose dataDir: DATA_DIR (or --data-dir), the checkout (its data/), or the platform's per-user directory. */
+  readonly dataDirFrom: "DATA_DIR" | "checkout" | "per-user directory";
   readonly codexHome: string;
   readonly codexWorkDir: string;
   readonly codexBin: string | undefined;
@@ -207,8 +210,11 @@ const envSchema = z.object({
 
 const DEFAULT_SPARE_THREADS_MAX = 16;
 
-/** Parse the environment once; every bad variable is reported together. */
-export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+/**
+ * Parse the environment once; every bad variable is reported together. Relative paths resolve
+ * against `cwd`; without DATA_DIR the data directory is the install's (InstallLayout).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd(), install: InstallLayout = detectInstallLayout(env)): Config {
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   if (env.OPENAI_API_KEY?.trim()) {
@@ -219,11 +225,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
 
-  const dataDir = path.resolve(cwd, e.DATA_DIR ?? "data");
+  const dataDir = e.DATA_DIR ? path.resolve(cwd, e.DATA_DIR) : install.defaultDataDir;
   return Object.freeze({
     host: e.HOST,
     port: e.PORT,
     dataDir,
+    dataDirFrom: e.DATA_DIR ? "DATA_DIR" : install.kind === "checkout" ? "checkout" : "per-user directory",
     codexHome: path.resolve(cwd, e.CODEX_HOME ?? path.join(dataDir, "codex-home")),
     codexWorkDir: path.resolve(cwd, e.CODEX_WORK_DIR ?? path.join(dataDir, "codex-work")),
     codexBin: e.CODEX_BIN ? path.resolve(cwd, e.CODEX_BIN) : undefined,
@@ -265,7 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     modelsListEfforts: e.MODELS_LIST_EFFORTS,
     chatgptBaseUrl: e.CHATGPT_BASE_URL,
     chatgptRelay: e.CHATGPT_RELAY,
-    commands: Object.freeze(operatorCommands(e.DEPLOYMENT)),
+    commands: Object.freeze(operatorCommands(e.DEPLOYMENT, install.kind)),
     codexToolMode: e.CODEX_TOOL_MODE,
     reasoningSummary: e.REASONING_SUMMARY,
     webSearch: e.WEB_SEARCH,

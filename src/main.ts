@@ -1,40 +1,43 @@
+#!/usr/bin/env node
+import { nameFlag, parseCommandLine, usage } from "./command-line.ts";
 import { ConfigError, loadConfig } from "./config.ts";
-import { createLogger } from "./core/logger.ts";
-import { startService } from "./service.ts";
+import { detectInstallLayout } from "./install-layout.ts";
+import { runOperatorCommand } from "./operator-cli.ts";
+import { serve } from "./serve.ts";
 
-async function main(): Promise<void> {
-  const config = loadConfig(process.env);
-  const logger = createLogger(config.logLevel);
-  const service = await startService(config, process.env, logger);
-  logger.info("listening", { url: `${service.url}/v1`, backend: service.backend.name, codexHome: config.codexHome });
-  if (service.createdKey) logger.info("created a bearer key for clients", { keyFile: config.proxyApiKeyFile });
-  logger.info("clients authenticate with the bearer key", { keyFrom: config.proxyApiKey ? "PROXY_API_KEY" : config.proxyApiKeyFile });
-  const dashboard = config.dashboardEnabled ? "the dashboard's sign-in (/dashboard/) or " : "";
-  const { login, status } = config.commands;
-  logger.info(`sign in once with ${dashboard}\`${login}\` (device code); \`${status}\` shows the login state`);
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("shutting down", { signal, graceSeconds: config.shutdownGraceMs / 1000 });
-    void service.stop(config.shutdownGraceMs).then(
-      () => {
-        logger.info("stopped");
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error("shutdown failed", { error: err instanceof Error ? err.message : String(err) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+/** The `codex-cli-provider` command (and `npm start`): parse the command line, then the settings, once. */
+async function main(): Promise<number | undefined> {
+  const install = detectInstallLayout(process.env);
+  const line = parseCommandLine(process.argv.slice(2));
+  if (line.action === "misuse") {
+    process.stderr.write(`codex-cli-provider: ${line.problem}\n\n${usage(install.version)}`);
+    return 2;
+  }
+  if (line.action !== "run") {
+    process.stdout.write(line.action === "help" ? usage(install.version) : `${install.version}\n`);
+    return 0;
+  }
+  const env = { ...process.env, ...line.settings };
+  let config;
+  try {
+    config = loadConfig(env, process.cwd(), install);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(err.problems.map((problem) => nameFlag(problem, line.settings)));
+  }
+  if (line.command !== "serve") return runOperatorCommand(line.command, config, env);
+  await serve(config, env);
+  return undefined; // serving: the process ends on a signal
 }
 
-main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? err.message : `failed to start: ${err instanceof Error ? err.message : String(err)}`;
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: message })}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    // A bad setting is the operator's to fix: plain words; anything else failed the start (a log line, as the service logs).
+    if (err instanceof ConfigError) process.stderr.write(`codex-cli-provider: ${err.message}\n`);
+    else process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: `failed to start: ${err instanceof Error ? err.message : String(err)}` })}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

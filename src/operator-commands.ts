@@ -1,3 +1,5 @@
+import type { InstallLayout } from "./install-layout.ts";
+
 /** How the operator runs the adapter; it decides which commands the log lines and error messages name. */
 export const DEPLOYMENTS = ["local", "docker"] as const;
 export type Deployment = (typeof DEPLOYMENTS)[number];
@@ -9,10 +11,15 @@ export interface OperatorCommands {
   readonly logout: string;
 }
 
-/** The image has no npm: there, src/cli.ts runs in a one-off container of the compose service (docs/docker.md). */
-const IN_IMAGE = "docker compose run --rm codex-cli-provider node --import tsx src/cli.ts";
+const named = (prefix: string): OperatorCommands => ({ login: `${prefix} login`, status: `${prefix} status`, logout: `${prefix} logout` });
 
-export function operatorCommands(deployment: Deployment): OperatorCommands {
-  if (deployment === "docker") return { login: `${IN_IMAGE} login`, status: `${IN_IMAGE} status`, logout: `${IN_IMAGE} logout` };
+/**
+ * A checkout has npm scripts; an installed package has the `codex-cli-provider` command; the
+ * image has no npm, and its entry point is that command, so a one-off container of the compose
+ * service runs it (docs/docker.md).
+ */
+export function operatorCommands(deployment: Deployment, install: InstallLayout["kind"]): OperatorCommands {
+  if (deployment === "docker") return named("docker compose run --rm codex-cli-provider");
+  if (install === "package") return named("codex-cli-provider");
   return { login: "npm run login", status: "npm run login:status", logout: "npm run logout" };
 }

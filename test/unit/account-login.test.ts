@@ -9,8 +9,8 @@ import type { Backend } from "../../src/backend/types.ts";
 import { summarizeLoginStatus } from "../../src/backend/login-status.ts";
 import { operatorCommands } from "../../src/operator-commands.ts";
 
-const LOCAL = operatorCommands("local");
-const DOCKER = operatorCommands("docker");
+const LOCAL = operatorCommands("local", "checkout");
+const DOCKER = operatorCommands("docker", "package");
 
 test("login status is summarized in the adapter's words: a masked API key is never echoed", () => {
   const apiKey = summarizeLoginStatus(0, "API key configured - sk-proj-***bcdef\nAuthentication is checked when you send a request.\n", LOCAL.login);
@@ -70,10 +70,10 @@ test("in the image (DEPLOYMENT=docker) every sign-in hint names the compose comm
     ),
   ];
   for (const hint of hints) {
-    assert.ok(hint?.includes("`docker compose run --rm codex-cli-provider node --import tsx src/cli.ts login`"), hint);
+    assert.ok(hint?.includes("`docker compose run --rm codex-cli-provider login`"), hint);
     assert.ok(!hint?.includes("npm"), hint);
   }
-  assert.match(hints[3] ?? "", /`docker compose run --rm codex-cli-provider node --import tsx src\/cli\.ts logout`/);
+  assert.match(hints[3] ?? "", /`docker compose run --rm codex-cli-provider logout`/);
 });
 
 test("the exec backend sends dashboard sign-in to `npm run login`", async () => {

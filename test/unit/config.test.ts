@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { ConfigError, describeWeakKey, loadConfig } from "../../src/config.ts";
+import type { InstallLayout } from "../../src/install-layout.ts";
 
 const KEY = "cfg-test-key-4hJ8kL2mN6pQ9rS3tU7vW1xY";
-const load = (env: Record<string, string> = {}) => loadConfig({ PROXY_API_KEY: KEY, ...env }, "/srv/app");
+const PACKAGE: InstallLayout = { kind: "package", version: "1.2.3", defaultDataDir: "/home/u/.local/share/codex-cli-provider" };
+const CHECKOUT: InstallLayout = { kind: "checkout", version: "1.2.3", defaultDataDir: "/srv/checkout/data" };
+const load = (env: Record<string, string> = {}) => loadConfig({ PROXY_API_KEY: KEY, ...env }, "/srv/app", CHECKOUT);
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -39,19 +42,23 @@ describe("config defaults", () => {
     assert.equal(c.logLevel, "info");
   });
 
-  test("paths resolve against the working directory", () => {
-    const c = loadConfig({}, "/srv/app");
-    assert.equal(c.dataDir, path.resolve("/srv/app/data"));
-    assert.equal(c.codexHome, path.resolve("/srv/app/data/codex-home"));
-    assert.equal(c.proxyApiKeyFile, path.resolve("/srv/app/data/secrets/proxy_api_key"));
-    assert.equal(loadConfig({ DATA_DIR: "/var/x" }, "/srv/app").codexHome, "/var/x/codex-home");
+  test("without DATA_DIR the data lives where the install keeps it; given paths resolve against the working directory", () => {
+    const c = loadConfig({}, "/srv/app", PACKAGE);
+    assert.equal(c.dataDir, "/home/u/.local/share/codex-cli-provider");
+    assert.equal(c.dataDirFrom, "per-user directory");
+    assert.equal(c.codexHome, "/home/u/.local/share/codex-cli-provider/codex-home");
+    assert.equal(c.proxyApiKeyFile, "/home/u/.local/share/codex-cli-provider/secrets/proxy_api_key");
+    assert.equal(loadConfig({}, "/srv/app", CHECKOUT).dataDirFrom, "checkout");
+    const given = loadConfig({ DATA_DIR: "var/x", CODEX_HOME: "home" }, "/srv/app", PACKAGE);
+    assert.deepEqual([given.dataDir, given.dataDirFrom, given.codexHome], [path.resolve("/srv/app/var/x"), "DATA_DIR", path.resolve("/srv/app/home")]);
   });
 
-  test("DEPLOYMENT chooses the sign-in commands the hints name: npm's by default, the compose service's in the image", () => {
-    assert.deepEqual(loadConfig({}).commands, { login: "npm run login", status: "npm run login:status", logout: "npm run logout" });
-    const image = loadConfig({ DEPLOYMENT: "docker" }).commands;
-    assert.equal(image.login, "docker compose run --rm codex-cli-provider node --import tsx src/cli.ts login");
-    assert.equal(image.status, "docker compose run --rm codex-cli-provider node --import tsx src/cli.ts status");
+  test("the sign-in commands the hints name: npm's in a checkout, the command when installed, the compose service's in the image", () => {
+    assert.deepEqual(loadConfig({}, "/srv/app", CHECKOUT).commands, { login: "npm run login", status: "npm run login:status", logout: "npm run logout" });
+    assert.deepEqual(loadConfig({}, "/srv/app", PACKAGE).commands, { login: "codex-cli-provider login", status: "codex-cli-provider status", logout: "codex-cli-provider logout" });
+    const image = loadConfig({ DEPLOYMENT: "docker" }, "/srv/app", PACKAGE).commands;
+    assert.equal(image.login, "docker compose run --rm codex-cli-provider login");
+    assert.equal(image.status, "docker compose run --rm codex-cli-provider status");
     assert.match(configError({ DEPLOYMENT: "kubernetes" }).message, /DEPLOYMENT/);
   });
 
@@ -131,7 +138,7 @@ describe("config errors", () => {
     const c = load({ HOST: "", CODEX_UPSTREAM_MODEL: "  ", DATA_DIR: "", PORT: "", LOG_LEVEL: "", CODEX_BACKEND: " " });
     assert.equal(c.host, "127.0.0.1");
     assert.equal(c.upstreamModel, undefined);
-    assert.equal(c.dataDir, path.resolve("/srv/app/data"));
+    assert.equal(c.dataDir, "/srv/checkout/data");
     assert.equal(c.port, 8320);
     assert.equal(c.logLevel, "info");
     assert.equal(c.backend, "app-server");

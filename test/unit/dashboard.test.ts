@@ -186,7 +186,7 @@ describe("dashboard", () => {
   });
 
   test("with sign-in at a terminal (the exec backend) the actions answer 503 naming the commands, and the login stays idle", async () => {
-    const backend = Object.assign(new FakeBackend(), terminalSignIn(operatorCommands("local")));
+    const backend = Object.assign(new FakeBackend(), terminalSignIn(operatorCommands("local", "checkout")));
     const t = createTestApp({ backend });
     for (const name of ["login", "login/cancel", "logout"]) {
       const res = await action(t, name);
