@@ -11,7 +11,6 @@ const bindMount = z.strictObject({
   source: z.string(),
   target: z.string(),
   read_only: z.boolean().optional(),
-  bind: z.strictObject({ create_host_path: z.literal(false) }),
 });
 
 const serviceSchema = z.strictObject({
