@@ -1,3 +1,6 @@
+import { estimateInputTokens } from "../../src/anthropic/count-tokens.ts";
+import { countTokensRequestSchema } from "../../src/anthropic/messages-request.ts";
+import { messagesToChat } from "../../src/anthropic/messages-to-chat.ts";
 import { parseSse } from "../../test/helpers/sse.ts";
 import { logLines, waitFor } from "./container.ts";
 import { docker } from "./docker-cli.ts";
@@ -53,6 +56,14 @@ export async function restartedWithStandIn(fixture: HostFixture, container: stri
   return `config.toml names the stand-in at ${fixture.upstream.baseUrl}; /healthz 200 ${Math.round((Date.now() - started) / 1000)} s after docker restart`;
 }
 
+/** A new container on the same data directory (signed in, config.toml naming the stand-in) turns ready and answers a streamed chat. */
+export async function readyAndAnswering(fixture: HostFixture): Promise<string> {
+  const started = Date.now();
+  await waitFor("/healthz 200", SIGN_IN_WAIT_MS, async () => ((await fetch(url(fixture, "/healthz"))).status === 200 ? true : undefined));
+  const ready = Math.round((Date.now() - started) / 1000);
+  return `/healthz 200 ${ready} s after the start; streamed chat: ${await streamedChat(fixture)}`;
+}
+
 /** One streamed chat completion, answered by Codex in the container through the stand-in on the host. */
 export async function streamedChat(fixture: HostFixture): Promise<string> {
   const callsBefore = fixture.upstream.modelCalls.length;
@@ -83,4 +94,22 @@ export async function dashboardAnswers(fixture: HostFixture): Promise<string> {
   const state = await fetch(url(fixture, "/dashboard/api/state"));
   if (state.status !== 200) throw new Error(`the dashboard page answered, its state ${state.status}`);
   return `GET /dashboard/ 200 (${res.headers.get("content-type") ?? "?"}), its state 200`;
+}
+
+/** Anthropic's count_tokens, answered with the one copy of gpt-tokenizer's tables the image keeps; equal to the same estimate on the host. */
+export async function countTokensAnswers(fixture: HostFixture): Promise<string> {
+  const request = {
+    model: "codex-cli-default",
+    messages: [{ role: "user", content: "The image keeps one copy of the o200k_base token table, and this sentence is counted with it." }],
+  };
+  const res = await fetch(url(fixture, "/v1/messages/count_tokens"), {
+    method: "POST",
+    headers: { "x-api-key": fixture.apiKey, "anthropic-version": "2023-06-01", "Content-Type": "application/json" },
+    body: JSON.stringify(request),
+  });
+  const body = await res.text();
+  const counted = res.status === 200 ? (JSON.parse(body) as { input_tokens?: unknown }).input_tokens : undefined;
+  const expected = estimateInputTokens(messagesToChat(countTokensRequestSchema.parse(request)));
+  if (counted !== expected) throw new Error(`expected input_tokens ${expected} (the host's estimate), got ${res.status} ${body.slice(0, 200)}`);
+  return `input_tokens ${expected}, as the host counts the same message`;
 }

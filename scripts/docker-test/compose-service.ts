@@ -14,7 +14,8 @@ const bindMount = z.strictObject({
 });
 
 const serviceSchema = z.strictObject({
-  build: z.string(),
+  // docker-compose.yml builds the image; docker-compose.image.yml names a published one.
+  build: z.string().optional(),
   image: z.string(),
   user: z.string().regex(/^\$\{PROXY_UID:-\d+\}:\$\{PROXY_GID:-\d+\}$/),
   init: z.boolean(),
@@ -57,6 +58,19 @@ export function parseComposeService(text: string, file: string): { name: string;
     throw new Error(`${file}: the Docker test does not know how to run this service (${keys}); update scripts/docker-test/`);
   }
   return { name: first[0], service: parsed.data };
+}
+
+/**
+ * The service's image name as compose spells it out: `${VAR}`, `${VAR:-default}` and `${VAR:?message}`
+ * (docker-compose.image.yml's registry path) are read from `env`; an unset `:?` variable is an error.
+ */
+export function imageName(service: ComposeRunService, env: Readonly<Record<string, string | undefined>>): string {
+  return service.image.replace(/\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g, (_, name: string, op: string | undefined, word: string | undefined) => {
+    const value = env[name];
+    if (value) return value;
+    if (op === ":?") throw new Error(`image ${service.image}: ${name} is unset (${word ?? ""})`);
+    return op === ":-" ? (word ?? "") : "";
+  });
 }
 
 /** `15s` -> 15. */

@@ -10,12 +10,12 @@ export interface CommandResult {
  * Runs a command to completion. The legacy builder is forced (DOCKER_BUILDKIT=0): BuildKit would
  * try to pull the `# syntax=docker/dockerfile:1` frontend image, and no registry is reachable.
  */
-export function run(file: string, args: readonly string[], input?: string): Promise<CommandResult> {
+export function run(file: string, args: readonly string[], input?: string, env: Readonly<Record<string, string>> = {}): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = execFile(
       file,
       args,
-      { env: { ...process.env, DOCKER_BUILDKIT: "0" }, maxBuffer: 64 * 1024 * 1024 },
+      { env: { ...process.env, DOCKER_BUILDKIT: "0", ...env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : 127) : 0;
         resolve({ code, stdout, stderr });

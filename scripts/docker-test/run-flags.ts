@@ -18,20 +18,7 @@ export interface RunPlan {
  * listens on 127.0.0.1 at `plan.port`, and the health check asks that port.
  */
 export function runFlags(service: ComposeRunService, plan: RunPlan): string[] {
-  const { uid, gid } = defaultUser(service);
-  const flags = ["--name", plan.name, "--network", "host", "--user", `${uid}:${gid}`];
-  if (service.init) flags.push("--init");
-  flags.push("--restart", service.restart, "--stop-timeout", String(seconds(service.stop_grace_period)));
-  if (service.read_only) flags.push("--read-only");
-  for (const tmpfs of service.tmpfs) flags.push("--tmpfs", tmpfs);
-  for (const cap of service.cap_drop) flags.push("--cap-drop", cap);
-  for (const opt of service.security_opt) flags.push("--security-opt", opt);
-  flags.push("--memory", String(bytes(service.mem_limit)), "--cpus", String(service.cpus), "--pids-limit", String(service.pids_limit));
-  for (const volume of service.volumes) {
-    const source = path.join(plan.dataDir, path.relative("data", volume.source));
-    flags.push("--mount", `type=bind,source=${source},target=${volume.target}${volume.read_only ? ",readonly" : ""}`);
-  }
-  for (const [name, value] of Object.entries({ ...service.environment, ...plan.extraEnv })) flags.push("--env", `${name}=${value}`);
+  const flags = ["--name", plan.name, ...containerFlags(service, plan), "--restart", service.restart];
   const check = service.healthcheck;
   flags.push(
     "--health-cmd",
@@ -46,6 +33,34 @@ export function runFlags(service: ComposeRunService, plan: RunPlan): string[] {
     String(check.retries),
   );
   return [...flags, plan.image];
+}
+
+/**
+ * `docker compose run --rm SERVICE COMMAND...` as `docker run` flags: the service's container with
+ * COMMAND in place of the image's CMD, removed when it ends; compose leaves out the restart policy
+ * (it cannot go with --rm), and the health check is left out too (nothing waits for it).
+ */
+export function oneOffFlags(service: ComposeRunService, plan: Omit<RunPlan, "name">, command: readonly string[]): string[] {
+  return ["--rm", ...containerFlags(service, plan), plan.image, ...command];
+}
+
+/** What every container of the service shares: user, filesystem, privileges, limits, mounts, environment. */
+function containerFlags(service: ComposeRunService, plan: Omit<RunPlan, "name">): string[] {
+  const { uid, gid } = defaultUser(service);
+  const flags = ["--network", "host", "--user", `${uid}:${gid}`];
+  if (service.init) flags.push("--init");
+  flags.push("--stop-timeout", String(seconds(service.stop_grace_period)));
+  if (service.read_only) flags.push("--read-only");
+  for (const tmpfs of service.tmpfs) flags.push("--tmpfs", tmpfs);
+  for (const cap of service.cap_drop) flags.push("--cap-drop", cap);
+  for (const opt of service.security_opt) flags.push("--security-opt", opt);
+  flags.push("--memory", String(bytes(service.mem_limit)), "--cpus", String(service.cpus), "--pids-limit", String(service.pids_limit));
+  for (const volume of service.volumes) {
+    const source = path.join(plan.dataDir, path.relative("data", volume.source));
+    flags.push("--mount", `type=bind,source=${source},target=${volume.target}${volume.read_only ? ",readonly" : ""}`);
+  }
+  for (const [name, value] of Object.entries({ ...service.environment, ...plan.extraEnv })) flags.push("--env", `${name}=${value}`);
+  return flags;
 }
 
 /** `docker run --health-cmd` takes a shell command where compose takes an argument list ("CMD" form). */
