@@ -12,6 +12,7 @@ import { bearerAuth, keyLocation } from "./http/auth.ts";
 import { RequestTrace } from "./http/request-trace.ts";
 import { chatRoutes } from "./http/routes/chat.ts";
 import { healthRoutes } from "./http/routes/health.ts";
+import { rootRoutes } from "./http/routes/root.ts";
 import { metricsRoutes } from "./http/routes/metrics.ts";
 import { modelRoutes } from "./http/routes/models.ts";
 import { Metrics } from "./observability/metrics.ts";
@@ -118,6 +119,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const accounts = new AccountCache(deps.backend, clock);
   api.route("/", usageRoutes(accounts));
 
+  app.route("/", rootRoutes(config.dashboardEnabled));
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));
   if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, accounts, signIn: deps.backend, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
