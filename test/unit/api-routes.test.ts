@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { API_MOUNTS, API_ROUTES, API_SCOPES, apiFamily, type ApiFamily } from "../../src/http/api-routes.ts";
 import { TEST_KEY, createTestApp } from "../helpers/fake-backend.ts";
@@ -7,6 +8,13 @@ import { TEST_KEY, createTestApp } from "../helpers/fake-backend.ts";
 const OUTSIDE_API = (route: string) => route === "GET /healthz" || route === "GET /metrics" || /^[A-Z]+ \/dashboard(\/|$)/.test(route);
 
 const mounted = (mount: string, path: string) => (mount === "/" ? path : `${mount}${path}`);
+
+/** docs/api.md's "Endpoints" section: its table and the notes below it. */
+const endpointsDoc = (() => {
+  const text = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8");
+  const start = text.indexOf("## Endpoints");
+  return text.slice(start, text.indexOf("\n## ", start));
+})();
 
 describe("the API route table", () => {
   test("every route the app serves is in the table, and every row is served under each mount", () => {
@@ -39,5 +47,26 @@ describe("the API route table", () => {
         assert.ok(shape[family]((await keyed.json()) as Record<string, unknown>), `${path}: a ${family}-shaped 404`);
       }
     }
+  });
+
+  test("docs/api.md's endpoint table lists exactly the table's routes under each mount, with the family's key", () => {
+    const rows = endpointsDoc.split("\n").filter((line) => line.startsWith("| `"));
+    const documented = rows.flatMap((row) => {
+      const [, endpoints = "", auth = ""] = row.split("|");
+      return [...endpoints.matchAll(/`([A-Z]+ \/[^`\s]*)`/g)].map((m) => ({ route: m[1] ?? "", auth }));
+    });
+    const api = documented.filter((d) => !OUTSIDE_API(d.route));
+    const expected = API_ROUTES.flatMap((r) => API_MOUNTS.map((mount) => `${r.method} ${mounted(mount, r.path)}`));
+    assert.deepEqual(api.map((d) => d.route).sort(), expected.sort());
+    for (const { route, auth } of api) {
+      const family = apiFamily(route.replace(/^[A-Z]+ (\/v1)?/, ""));
+      assert.equal(auth.includes("x-api-key"), family === "anthropic", `${route}: auth column "${auth.trim()}"`);
+    }
+  });
+
+  test("docs/api.md's note on the key names every scope", () => {
+    const note = endpointsDoc.slice(endpointsDoc.indexOf("- The bearer key is checked"));
+    const named = new Set([...note.slice(0, note.indexOf("\n- ", 1)).matchAll(/`(\/v1\/[a-z_]+)`/g)].map((m) => m[1]));
+    assert.deepEqual([...named].sort(), API_SCOPES.map((s) => `/v1${s.pattern.replace("/*", "")}`).sort());
   });
 });
