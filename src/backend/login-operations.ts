@@ -66,7 +66,9 @@ export class LoginOperations {
           client
             .request("account/login/start", { type: "chatgptDeviceCode" }, LOGIN_START_TIMEOUT_MS)
             .then((r) => parseResult(deviceCodeLoginStartResult, r)),
-        ).catch((err: unknown) => Promise.reject(signInStartFailure(err)));
+        ).catch((err: unknown) => {
+          throw signInStartFailure(err);
+        });
         if (!isShowableUrl(started.verificationUrl)) {
           void client.request("account/login/cancel", { loginId: started.loginId }, this.#o.rpcTimeoutMs).catch(() => undefined);
           throw new BackendError("upstream", "Codex offered a sign-in address that is neither https nor local");

@@ -5,7 +5,7 @@ import { API_MOUNTS, API_ROUTES, API_SCOPES, apiFamily, type ApiFamily } from ".
 import { TEST_KEY, createTestApp } from "../helpers/fake-backend.ts";
 
 /** What the app serves outside the API table: not labelled, not counted as API requests. */
-const OUTSIDE_API = (route: string) => route === "GET /healthz" || route === "GET /metrics" || /^[A-Z]+ \/dashboard(\/|$)/.test(route);
+const OUTSIDE_API = (route: string) => route === "GET /" || route === "GET /healthz" || route === "GET /metrics" || /^[A-Z]+ \/dashboard(\/|$)/.test(route);
 
 const mounted = (mount: string, path: string) => (mount === "/" ? path : `${mount}${path}`);
 
