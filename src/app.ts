@@ -1,10 +1,11 @@
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { AppDeps } from "./app-deps.ts";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { cors } from "hono/cors";
 import { Shutdown } from "./core/shutdown.ts";
 import { BackendError } from "./backend/backend-error.ts";
 import { ApiError, ClientGoneError, NotFoundError, UnavailableError } from "./errors.ts";
+import { API_MOUNTS, API_SCOPES, apiFamily, type ApiFamily } from "./http/api-routes.ts";
 import { toApiError } from "./http/backend-errors.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
@@ -12,6 +13,7 @@ import { bearerAuth, keyLocation } from "./http/auth.ts";
 import { RequestTrace } from "./http/request-trace.ts";
 import { chatRoutes } from "./http/routes/chat.ts";
 import { healthRoutes } from "./http/routes/health.ts";
+import { rootRoutes } from "./http/routes/root.ts";
 import { metricsRoutes } from "./http/routes/metrics.ts";
 import { modelRoutes } from "./http/routes/models.ts";
 import { Metrics } from "./observability/metrics.ts";
@@ -27,12 +29,6 @@ import { anthropicError } from "./anthropic/anthropic-error.ts";
 import { usageRoutes } from "./http/routes/usage.ts";
 import { AccountCache } from "./http/account-cache.ts";
 import { USAGE_LIMIT_HEADERS, usageLimitHeaders } from "./openai/usage-limits.ts";
-
-/** The API's paths, served under /v1 and without it; all of them need the bearer key. */
-const API_PATHS = ["/models", "/chat/*", "/responses", "/responses/*", "/usage"];
-/** The Anthropic Messages API: same key (also as `x-api-key`), errors in Anthropic's shape. */
-const MESSAGES_PATHS = ["/messages", "/messages/*"];
-const isMessagesPath = (path: string) => /^(\/v1)?\/messages(\/|$)/.test(path);
 
 /** How many finished requests the dashboard lists. */
 const RECENT_EVENTS = 200;
@@ -91,7 +87,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
       maxAge: 600,
     });
     // API paths only: the dashboard stays same-origin whatever clients are allowed.
-    for (const path of ["/v1/*", ...API_PATHS, ...MESSAGES_PATHS]) app.use(path, apiCors);
+    for (const path of ["/v1/*", ...API_SCOPES.map((s) => s.pattern)]) app.use(path, apiCors);
   }
   // After the trace and CORS: a refused request is logged, counted and readable by a browser client.
   app.use("*", async (c, next) => {
@@ -102,9 +98,9 @@ export function createApp(input: AppInput): Hono<AppEnv> {
 
   const api = new Hono<AppEnv>();
   const auth = bearerAuth(deps.apiKey, keyLocation(config));
-  for (const path of API_PATHS) api.use(path, auth);
-  const messagesAuth = bearerAuth(deps.apiKey, keyLocation(config), true);
-  for (const path of MESSAGES_PATHS) api.use(path, messagesAuth);
+  // Every API path needs the key; Anthropic's clients may send it as `x-api-key`.
+  const familyAuth: Record<ApiFamily, MiddlewareHandler> = { openai: auth, anthropic: bearerAuth(deps.apiKey, keyLocation(config), true) };
+  for (const { pattern, family } of API_SCOPES) api.use(pattern, familyAuth[family]);
   // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
   api.use("*", async (c, next) => {
     await next();
@@ -118,11 +114,11 @@ export function createApp(input: AppInput): Hono<AppEnv> {
   const accounts = new AccountCache(deps.backend, clock);
   api.route("/", usageRoutes(accounts));
 
+  app.route("/", rootRoutes(config.dashboardEnabled));
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));
   if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, accounts, signIn: deps.backend, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
-  app.route("/v1", api);
-  app.route("/", api); // clients whose base URL lacks /v1
+  for (const mount of API_MOUNTS) app.route(mount, api);
 
   const errorResponse = (err: Error, c: Context<AppEnv>) => {
     // 499 (nginx's "client closed request"): only the request log sees it, at info (`client_closed`).
@@ -133,7 +129,7 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     if (!(err instanceof ApiError) && !(err instanceof BackendError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');
     if (apiError.retryAfterSeconds !== undefined) c.header("Retry-After", String(apiError.retryAfterSeconds));
-    if (!isMessagesPath(normalizedPath(c.req.raw))) return c.json(apiError.toBody(), apiError.status);
+    if (apiFamily(c.req.path) !== "anthropic") return c.json(apiError.toBody(), apiError.status);
     const { status, body } = anthropicError(apiError, c.get("trace").id);
     c.header("Content-Type", "application/json");
     return c.body(JSON.stringify(body), status as ContentfulStatusCode); // 529 is Anthropic's own

@@ -26,7 +26,7 @@ const unusable = (problem: string): AccountStatus => ({ usable: false, problem }
 /** Why a login is not usable, each naming `login`: the sign-in command where the adapter runs (Config.commands). */
 const problems = (login: string) => ({
   apiKeyRefused: () => unusable(`Codex is signed in with an API key; this adapter only uses a ChatGPT sign-in (run \`${login}\`)`),
-  notSignedIn: () => unusable(`Codex is not signed in: run \`${login}\` to sign in with ChatGPT`),
+  notSignedIn: () => unusable(`Codex is not signed in: sign in with ChatGPT from the dashboard (/dashboard/) or with \`${login}\``),
   removed: () => unusable(`the Codex login was removed (auth.json is gone from CODEX_HOME): sign in again with \`${login}\` or from the dashboard`),
   rejected: () =>
     unusable(`ChatGPT refused the Codex login (expired or revoked) even after Codex tried to refresh it: sign in again with \`${login}\` or from the dashboard`),

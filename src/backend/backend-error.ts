@@ -8,7 +8,9 @@ export type BackendErrorKind =
   | "upstream"
   | "crashed"
   | "unavailable"
-  | "interrupted";
+  | "interrupted"
+  /** A sign-in could not start: Codex got no device code from ChatGPT's sign-in service. */
+  | "sign_in_unreachable";
 
 export class BackendError extends Error {
   constructor(

@@ -21,6 +21,18 @@ const MAX_ERROR_CHARS = 300;
 type Pending = Extract<LoginState, { status: "pending" }>;
 
 /** Device-code sign-in and sign-out through Codex, and the sign-in's state as the dashboard shows it. */
+/**
+ * Codex refuses account/login/start when its device-code request to ChatGPT's sign-in service
+ * fails, which on a first run is nearly always the network: say so, not "the upstream failed".
+ */
+function signInStartFailure(err: unknown): unknown {
+  if (!(err instanceof BackendError) || err.kind !== "upstream") return err;
+  return new BackendError(
+    "sign_in_unreachable",
+    `The sign-in could not start: Codex got no device code from ChatGPT's sign-in service (${err.message}). Check that this machine reaches https://auth.openai.com (directly or through HTTPS_PROXY), then try again.`,
+  );
+}
+
 export class LoginOperations {
   readonly #o: LoginOperationsOptions;
   #login: LoginState = { status: "idle" };
@@ -54,7 +66,9 @@ export class LoginOperations {
           client
             .request("account/login/start", { type: "chatgptDeviceCode" }, LOGIN_START_TIMEOUT_MS)
             .then((r) => parseResult(deviceCodeLoginStartResult, r)),
-        );
+        ).catch((err: unknown) => {
+          throw signInStartFailure(err);
+        });
         if (!isShowableUrl(started.verificationUrl)) {
           void client.request("account/login/cancel", { loginId: started.loginId }, this.#o.rpcTimeoutMs).catch(() => undefined);
           throw new BackendError("upstream", "Codex offered a sign-in address that is neither https nor local");

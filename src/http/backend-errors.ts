@@ -30,7 +30,7 @@ export function toApiError(err: unknown, login: string): ApiError {
         param: "model",
       });
     case "unauthenticated":
-      return new UnavailableError(`Codex is not signed in or its login expired: sign in again with \`${login}\`.`, {
+      return new UnavailableError(`Codex is not signed in or its login expired: sign in from the dashboard (/dashboard/) or with \`${login}\`.`, {
         code: "codex_login_required",
         retryAfterSeconds: 30,
       });
@@ -40,6 +40,8 @@ export function toApiError(err: unknown, login: string): ApiError {
       return new UnavailableError(err.message, { code: "codex_restarting", retryAfterSeconds: 1 });
     case "unavailable":
       return new UnavailableError(err.message, { code: "codex_unavailable" });
+    case "sign_in_unreachable":
+      return new UnavailableError(err.message, { code: "sign_in_unreachable", retryAfterSeconds: 30 });
     case "upstream":
     case "interrupted":
       return new UpstreamError(`The upstream model service failed: ${err.message}`);

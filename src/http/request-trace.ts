@@ -2,16 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { TokenUsage } from "../backend/types.ts";
 import type { Clock } from "../core/clock.ts";
 import type { RequestRecord } from "../observability/request-record.ts";
-
-/** The OpenAI-compatible routes, each under one canonical name whether or not the client used /v1. */
-const API_ROUTES = new Set(["/models", "/chat/completions", "/responses", "/messages", "/messages/count_tokens"]);
-
-/** The canonical route for metrics and events; undefined for non-API paths (health, dashboard, metrics). */
-function canonicalRoute(path: string): string | undefined {
-  const bare = path.startsWith("/v1/") ? path.slice(3) : path;
-  if (API_ROUTES.has(bare)) return `/v1${bare}`;
-  return path === "/v1" || path.startsWith("/v1/") ? "/v1/unknown" : undefined;
-}
+import { routeLabel } from "./api-routes.ts";
 
 type Notes = { -readonly [K in "model" | "stream" | "code" | "ttftMs" | "promptTokens" | "completionTokens" | "webSearches"]: RequestRecord[K] };
 
@@ -68,7 +59,7 @@ export class RequestTrace {
   end(status: number): void {
     if (this.#ended) return;
     this.#ended = true;
-    const route = canonicalRoute(this.path);
+    const route = routeLabel(this.path);
     const durationMs = Math.round(performance.now() - this.#started);
     const record = { time: this.#time, requestId: this.id, method: this.method, route: route ?? this.path, status, durationMs, ...this.#notes };
     this.#onEnd(record, route !== undefined);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,23 +12,16 @@ import { bundledCatalog } from "../helpers/codex-catalog.ts";
 import { startChatGptE2E, startE2E, TEST_API_KEY, waitHealthy, type ChatGptE2E, type E2E } from "../helpers/e2e-service.ts";
 import { startEgressGuard, type EgressGuard } from "../helpers/egress-guard.ts";
 import type { ReceivedRequest } from "../helpers/stand-in-upstream.ts";
+import { clientKitBinary, SETUP_HINT } from "../helpers/client-kit.ts";
 
 const run = promisify(execFile);
 
 /**
- * The real Claude Code CLI (npm `@anthropic-ai/claude-code`, pinned): its native binary ships in
- * the platform package (`@anthropic-ai/claude-code-linux-x64`); the wrapper's postinstall copies
- * it to bin/claude.exe. Either is the same file.
+ * The real Claude Code CLI (npm `@anthropic-ai/claude-code`, pinned in test/client-kit): its
+ * native binary ships in the platform package (`@anthropic-ai/claude-code-linux-x64`).
  */
-function claudeBinary(): string | undefined {
-  const root = path.resolve(import.meta.dirname, "../../node_modules/@anthropic-ai");
-  const candidates = [path.join(root, `claude-code-${process.platform}-${process.arch}`, "claude"), path.join(root, "claude-code", "bin", "claude.exe")];
-  // The wrapper's placeholder (before postinstall) is a few bytes; the binary is hundreds of MB.
-  return candidates.find((p) => existsSync(p) && statSync(p).size > 1_000_000);
-}
-
-const binary = claudeBinary();
-if (!binary) console.log("# claude-code.test.ts skipped: no Claude Code native binary under node_modules/@anthropic-ai (run npm ci)");
+const binary = clientKitBinary([path.join("@anthropic-ai", `claude-code-${process.platform}-${process.arch}`, "claude"), path.join("@anthropic-ai", "claude-code", "bin", "claude.exe")]);
+if (!binary) console.log(`# claude-code.test.ts skipped: no Claude Code native binary in test/client-kit (${SETUP_HINT})`);
 
 let e2e: E2E;
 let refuse: EgressGuard;

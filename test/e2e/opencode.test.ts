@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -9,6 +9,7 @@ import { LIVE_ONLY_MODEL } from "../helpers/chatgpt-backend-answers.ts";
 import type { ModelCall } from "../helpers/chatgpt-model-stream.ts";
 import { bundledCatalog } from "../helpers/codex-catalog.ts";
 import { startChatGptE2E, TEST_API_KEY, waitHealthy, type ChatGptE2E } from "../helpers/e2e-service.ts";
+import { clientKitBinary, SETUP_HINT } from "../helpers/client-kit.ts";
 import { startEgressGuard, type EgressGuard } from "../helpers/egress-guard.ts";
 
 /**
@@ -16,22 +17,11 @@ import { startEgressGuard, type EgressGuard } from "../helpers/egress-guard.ts";
  * every model of the catalog: `opencode run` asks, the model calls opencode's `read` tool,
  * opencode reads the file and sends the result back, the model answers with what it read.
  * opencode speaks Chat Completions through its built-in `@ai-sdk/openai-compatible` provider.
+ * Its native binary ships in the platform package (`opencode-linux-x64`, pinned in test/client-kit).
  */
-
-/**
- * Its native binary ships in the platform package (`opencode-linux-x64`); the wrapper's postinstall
- * hard-links it to bin/opencode.exe. Either is the same file.
- */
-function opencodeBinary(): string | undefined {
-  const root = path.resolve(import.meta.dirname, "../../node_modules");
-  const platform = process.platform === "win32" ? "windows" : process.platform;
-  const candidates = [path.join(root, `opencode-${platform}-${process.arch}`, "bin", "opencode"), path.join(root, "opencode-ai", "bin", "opencode.exe")];
-  // The wrapper's bin/ holds a placeholder until postinstall; the binary is well over 100 MB.
-  return candidates.find((p) => existsSync(p) && statSync(p).size > 1_000_000);
-}
-
-const binary = opencodeBinary();
-if (!binary) console.log("# opencode.test.ts skipped: no opencode native binary under node_modules (run npm ci)");
+const platform = process.platform === "win32" ? "windows" : process.platform;
+const binary = clientKitBinary([path.join(`opencode-${platform}-${process.arch}`, "bin", "opencode"), path.join("opencode-ai", "bin", "opencode.exe")]);
+if (!binary) console.log(`# opencode.test.ts skipped: no opencode native binary in test/client-kit (${SETUP_HINT})`);
 
 const MODELS = [...bundledCatalog().models.map((m) => m.slug), LIVE_ONLY_MODEL];
 /** opencode's name for the adapter in its config: models are `adapter/<slug>`. */

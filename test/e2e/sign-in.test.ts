@@ -106,3 +106,20 @@ test("a second sign-in replaces a pending one, cancel returns to idle, and a dec
     await e2e.close();
   }
 });
+
+test("a sign-in on a machine that cannot reach ChatGPT's sign-in service says so, as a 503 naming auth.openai.com, not an upstream failure", async () => {
+  const e2e = await startSignInE2E({ issuerUnreachable: true });
+  try {
+    const res = await fetch(`${e2e.service.url}/dashboard/api/actions/login`, { method: "POST", headers: authHeaders({ "sec-fetch-site": "same-origin" }) });
+    const body = (await res.json()) as { error: { message: string; code: string } };
+    console.log(`# the sign-in answered ${res.status}: ${body.error.message}`);
+    assert.equal(res.status, 503, JSON.stringify(body));
+    assert.equal(body.error.code, "sign_in_unreachable");
+    assert.match(body.error.message, /^The sign-in could not start: Codex got no device code .*auth\.openai\.com/);
+    assert.doesNotMatch(body.error.message, /upstream model service/);
+    const state = e2e.service.backend.loginState();
+    assert.ok(state.status === "failed" && state.error.startsWith("The sign-in could not start"), JSON.stringify(state));
+  } finally {
+    await e2e.close();
+  }
+});

@@ -198,7 +198,7 @@ export interface SignInE2E extends E2E {
  * the app-server through CODEX_APP_SERVER_LOGIN_ISSUER and CODEX_REFRESH_TOKEN_URL_OVERRIDE,
  * given to the Codex child through the service's test-only `childEnv` hook.
  */
-export async function startSignInE2E(options: { env?: Record<string, string>; limits?: TestLimits; signedIn?: boolean } = {}): Promise<SignInE2E> {
+export async function startSignInE2E(options: { env?: Record<string, string>; limits?: TestLimits; signedIn?: boolean; issuerUnreachable?: boolean } = {}): Promise<SignInE2E> {
   const contract = await createWireContract(); // the login messages are checked against the pinned schema too
   const upstream = await startStandInUpstream();
   const egress = await startEgressGuard();
@@ -210,7 +210,8 @@ export async function startSignInE2E(options: { env?: Record<string, string>; li
   if (options.signedIn) writeFileSync(path.join(codexHome, "auth.json"), fakeChatGptAuthJson(), { mode: 0o600 });
   const config = withTestLimits(loadConfig({ DATA_DIR: dataDir, PORT: "0", PROXY_API_KEY: TEST_API_KEY, LOG_LEVEL: "debug", ...options.env }), options.limits);
   const logs: string[] = [];
-  const childEnv = { CODEX_APP_SERVER_LOGIN_ISSUER: issuer.url, CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${issuer.url}/oauth/token` };
+  // issuerUnreachable: Codex's default issuer, auth.openai.com, which the egress guard refuses (a machine offline).
+  const childEnv = options.issuerUnreachable ? {} : { CODEX_APP_SERVER_LOGIN_ISSUER: issuer.url, CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${issuer.url}/oauth/token` };
   const service = await startService(config, codexTestEnv(dataDir, egress), createLogger("debug", (l) => logs.push(l)), {
     wireTap: contract.observe,
     childEnv,

@@ -183,6 +183,26 @@ describe("unknown routes and methods", () => {
   });
 });
 
+describe("the root", () => {
+  test("GET / without a key: a browser is sent to the dashboard, anything else told where the API and the dashboard are", async () => {
+    const t = createTestApp();
+    const browser = await t.app.request("http://127.0.0.1:8320/", { headers: { accept: "text/html,application/xhtml+xml" } });
+    assert.equal(browser.status, 302);
+    assert.equal(browser.headers.get("location"), "/dashboard/");
+    const probe = await t.app.request("http://127.0.0.1:8320/");
+    assert.equal(probe.status, 200);
+    assert.equal(await probe.text(), "codex-cli-provider is running.\nAPI: http://127.0.0.1:8320/v1 (with the bearer key)\nDashboard: http://127.0.0.1:8320/dashboard/\n");
+    assert.equal((await t.app.request("http://127.0.0.1:8320/", { method: "HEAD" })).status, 200);
+  });
+
+  test("with the dashboard off, GET / says so and sends no browser there", async () => {
+    const t = createTestApp({ env: { DASHBOARD_ENABLED: "false" } });
+    const res = await t.app.request("http://127.0.0.1:8320/", { headers: { accept: "text/html" } });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /Dashboard: off \(DASHBOARD_ENABLED=false\)/);
+  });
+});
+
 describe("healthz", () => {
   test("200 {status:ok} when ready, without auth, no-store", async () => {
     const t = createTestApp();

@@ -79,6 +79,17 @@ describe("/metrics", () => {
     assert.equal(sample(after, "codex_provider_active_turns"), 0);
   });
 
+  test("GET /v1/usage and /usage count under their own route, in /metrics and on the dashboard", async () => {
+    const t = createTestApp();
+    assert.equal((await t.request("/v1/usage")).status, 200);
+    assert.equal((await t.request("/usage")).status, 200);
+    const text = await (await t.request("/metrics")).text();
+    assert.equal(sample(text, 'codex_provider_requests_total{route="/v1/usage",status="200",code="none"}'), 2);
+    assert.ok(!text.includes('route="/v1/unknown"'));
+    const state = (await (await t.app.request("/dashboard/api/state", { headers: { host: "127.0.0.1:8320" } })).json()) as { events: { route: string }[] };
+    assert.deepEqual(state.events.map((e) => e.route), ["/v1/usage", "/v1/usage"]);
+  });
+
   test("health, metrics and unknown non-API paths are not counted as API requests", async () => {
     const t = createTestApp();
     await t.app.request("/healthz");

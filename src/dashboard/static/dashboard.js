@@ -40,7 +40,7 @@ function renderHealth(s) {
 function renderAccount(s) {
   const a = s.account;
   fillList($("account"), a
-    ? [["Signed in", a.signedIn ? "yes" : s.health.ready ? "no (the configured provider needs no sign-in)" : "no — sign in again"], ["Login", a.authMode], ["Plan", a.planType]]
+    ? [["Signed in", a.signedIn ? "yes" : s.health.ready ? "no (the configured provider needs no sign-in)" : "no — use “Sign in with ChatGPT” below"], ["Login", a.authMode], ["Plan", a.planType]]
     : [["Signed in", "unknown (Codex is not answering)"]]);
   const box = $("limits-windows");
   box.replaceChildren();
