@@ -1,12 +1,12 @@
 # syntax=docker/dockerfile:1
 # codex-cli-provider: the compiled adapter and its pinned Codex CLI. Every layer: docs/docker.md.
-# Node is pinned to an exact release; the Codex CLI is pinned by package.json and package-lock.json.
+# Node is pinned to an exact release; the Codex CLI is pinned by package.json and npm-shrinkwrap.json.
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
 # Compiles src/ to dist/ with the dev dependencies, then keeps only what the running adapter loads.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json npm-shrinkwrap.json ./
 # No install script is needed: Codex's native binary comes as an optional dependency, and `prepare`
 # (the build) runs below, once the sources are in.
 RUN npm ci --ignore-scripts --no-audit --no-fund
