@@ -3,17 +3,17 @@ import { cleanExitOnSigterm, containerHealthy, fileDigest, noPrivilegedProcess, 
 import { countTokensAnswers, dashboardAnswers, healthyAfterSignIn, readyAndAnswering, restartedWithStandIn, signInHintNamesDocker, streamedChat, unavailableBeforeSignIn } from "./docker-test/adapter-checks.ts";
 import { Cleanup } from "./docker-test/cleanup.ts";
 import { composeAcceptsFiles, composeRunStatus, findCompose } from "./docker-test/compose-binary.ts";
-import { defaultUser, imageName, readComposeService, seconds } from "./docker-test/compose-service.ts";
+import { defaultUser, imageName, readComposeService, seconds, type ComposeRunService } from "./docker-test/compose-service.ts";
 import { inspect } from "./docker-test/container.ts";
 import { docker, run } from "./docker-test/docker-cli.ts";
 import { EngineUnavailable, ensureEngine } from "./docker-test/engine.ts";
-import { startHostFixture } from "./docker-test/host-fixture.ts";
+import { startHostFixture, type HostFixture } from "./docker-test/host-fixture.ts";
 import { imageLayers, leanImage } from "./docker-test/image-checks.ts";
 import { imageIds, removeNewImages } from "./docker-test/images.ts";
 import { Report } from "./docker-test/report.ts";
-import { runFlags } from "./docker-test/run-flags.ts";
+import { runFlags, type RunPlan } from "./docker-test/run-flags.ts";
 import { settingsProblems } from "./docker-test/settings-check.ts";
-import { loginStartsDeviceCode, logoutThenStatus, statusSignedIn } from "./docker-test/sign-in-commands.ts";
+import { loginStartsDeviceCode, logoutThenStatus, statusSignedIn, type SignInCommands } from "./docker-test/sign-in-commands.ts";
 import { ensureStandInBase } from "./docker-test/stand-in-base.ts";
 
 /**
@@ -31,8 +31,7 @@ async function main(report: Report, cleanup: Cleanup): Promise<void> {
   const started = Date.now();
   const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
   const { name: serviceName, service } = readComposeService(path.join(ROOT, "docker-compose.yml"));
-  const imageFile = path.join(ROOT, "docker-compose.image.yml");
-  const published = readComposeService(imageFile).service;
+  const published = readComposeService(path.join(ROOT, "docker-compose.image.yml")).service;
   report.info(`engine: ${await ensureEngine(cleanup)}`);
   report.info(`base: ${await ensureStandInBase(path.join(ROOT, "Dockerfile"), process.argv.includes("--fresh-base"))}`);
 
@@ -80,19 +79,36 @@ async function main(report: Report, cleanup: Cleanup): Promise<void> {
   await report.check("SIGTERM: clean exit", () => cleanExitOnSigterm(container, grace));
   await docker("rm", "--force", container);
 
-  // docker-compose.image.yml: the same data directory, now signed in and pointed at the stand-in.
+  await publishedImageChecks(report, published, plan, fixture);
+  await signInCommandChecks(report, cleanup, { service, serviceName, image, fixture, egressEnv });
+  const attempts = [...fixture.egress.attempts].map(([host, n]) => `${host} ×${n}`);
+  report.info(`egress: ${attempts.length ? `refused ${attempts.join(", ")}` : "Codex tried to reach nothing beyond 127.0.0.1"}`);
+
+  await report.check("cleanup", async () => {
+    const left = await removeNewImages(before);
+    if (left) throw new Error(`${left} image(s) of this run could not be removed`);
+    return `container and the run's images removed (the stand-in base stays cached), ${elapsed()} in all`;
+  });
+}
+
+/** docker-compose.image.yml: the image under the name that file pulls, on the same data directory (now signed in, pointed at the stand-in). */
+async function publishedImageChecks(report: Report, published: ComposeRunService, plan: RunPlan, fixture: HostFixture): Promise<void> {
   const publishedImage = imageName(published, REGISTRY_ENV);
-  await docker("tag", image, publishedImage);
+  await docker("tag", plan.image, publishedImage);
   await docker("run", "--detach", ...runFlags(published, { ...plan, image: publishedImage }));
   await report.check("docker-compose.image.yml: settings match", async () => {
-    const problems = settingsProblems(published, await inspect(container), fixture.dataDir);
+    const problems = settingsProblems(published, await inspect(plan.name), plan.dataDir);
     if (problems.length) throw new Error(problems.join("; "));
     return `${publishedImage}, run with that file's settings, as the engine reports them`;
   });
   await report.check("docker-compose.image.yml: ready and answering", () => readyAndAnswering(fixture));
-  await docker("rm", "--force", container);
+  await docker("rm", "--force", plan.name);
+}
 
-  const commands = { service, image, fixture, egressEnv };
+/** The sign-in commands in one-off containers; `status` through compose itself where a compose binary is installed (before `logout` ends the login). */
+async function signInCommandChecks(report: Report, cleanup: Cleanup, commands: SignInCommands & { readonly serviceName: string }): Promise<void> {
+  const { serviceName, fixture } = commands;
+  const imageFile = path.join(ROOT, "docker-compose.image.yml");
   await report.check("sign-in command: status", () => statusSignedIn(commands));
   const composeBin = await findCompose();
   if (composeBin) {
@@ -103,14 +119,6 @@ async function main(report: Report, cleanup: Cleanup): Promise<void> {
   }
   await report.check("sign-in command: logout, then status", () => logoutThenStatus(commands, `docker compose run --rm ${serviceName} login`));
   await report.check("sign-in command: login", () => loginStartsDeviceCode(commands));
-  const attempts = [...fixture.egress.attempts].map(([host, n]) => `${host} ×${n}`);
-  report.info(`egress: ${attempts.length ? `refused ${attempts.join(", ")}` : "Codex tried to reach nothing beyond 127.0.0.1"}`);
-
-  await report.check("cleanup", async () => {
-    const left = await removeNewImages(before);
-    if (left) throw new Error(`${left} image(s) of this run could not be removed`);
-    return `container and the run's images removed (the stand-in base stays cached), ${elapsed()} in all`;
-  });
 }
 
 const report = new Report();
