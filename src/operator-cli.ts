@@ -34,4 +34,3 @@ export function runOperatorCommand(command: "login" | "status" | "logout", confi
   }
   return result.status ?? 1;
 }
-

@@ -30,7 +30,7 @@ export function toApiError(err: unknown, login: string): ApiError {
         param: "model",
       });
     case "unauthenticated":
-      return new UnavailableError(`Codex is not signed in or its login expired: sign in from the dashboard (/dashboard/) or with \`${login}\`.`, {
+      return new UnavailableError(`Codex is not signed in or its login expired: sign in again from the dashboard (/dashboard/) or with \`${login}\`.`, {
         code: "codex_login_required",
         retryAfterSeconds: 30,
       });

@@ -83,19 +83,19 @@ test("first start creates private data dirs and a 0600 key that is never printed
 
 test("startup is refused when OPENAI_API_KEY is set", async () => {
   const run = startMain({ DATA_DIR: tempDir(), OPENAI_API_KEY: "sk-should-never-be-used" });
-  assert.equal(await run.exited, 1);
+  assert.equal(await run.exited, 2);
   assert.match(run.output(), /OPENAI_API_KEY/);
   assert.ok(!run.output().includes("sk-should-never-be-used"));
 });
 
 test("startup is refused with a weak or placeholder key, and every bad variable is named at once", async () => {
   const run = startMain({ DATA_DIR: tempDir(), PROXY_API_KEY: "changeme", CODEX_BACKEND: "nope", PORT: "abc" });
-  assert.equal(await run.exited, 1);
+  assert.equal(await run.exited, 2);
   const out = run.output();
   assert.match(out, /CODEX_BACKEND/);
   assert.match(out, /PORT/);
   const weak = startMain({ DATA_DIR: tempDir(), PROXY_API_KEY: "changeme-changeme-changeme-changeme-1234" });
-  assert.equal(await weak.exited, 1);
+  assert.equal(await weak.exited, 2);
   assert.match(weak.output(), /placeholder/);
 });
 
