@@ -111,7 +111,8 @@ test("serve from another directory: compiled JavaScript, data in the per-user di
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  await waitFor(() => /"url":"http:[^"]+\/v1"/.test(output), 30_000, "the listening line");
+  // The last start-up line: the ones before it are all in `output` once it is.
+  await waitFor(() => output.includes('"msg":"sign in once with'), 30_000, "the start-up lines");
   const url = /"url":"(http:[^"]+)\/v1"/.exec(output)?.[1] ?? "";
   const dataDir = path.join(home, ".local", "share", "codex-cli-provider");
   assert.ok(output.includes(`"dataDir":"${dataDir}","chosenBy":"per-user directory"`), "the start says where the data lives");
