@@ -8,7 +8,7 @@ import type { Shutdown } from "./core/shutdown.ts";
 import type { Telemetry } from "./observability/telemetry.ts";
 import type { ModelCatalog } from "./openai/model-catalog.ts";
 import type { ResponseStore } from "./openai/response-store.ts";
-import type { WaitingTurns } from "./openai/waiting-turns.ts";
+import type { WaitingTurns } from "./turn/waiting-turns.ts";
 
 /** What the HTTP layer needs to know about readiness (see backend/readiness.ts). */
 export interface ReadinessProbe {

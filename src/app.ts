@@ -22,7 +22,7 @@ import { CLIENT_ABORT_CODES, type RequestRecord } from "./observability/request-
 import { Telemetry } from "./observability/telemetry.ts";
 import { ModelCatalog } from "./openai/model-catalog.ts";
 import { ResponseStore } from "./openai/response-store.ts";
-import { WaitingTurns } from "./openai/waiting-turns.ts";
+import { WaitingTurns } from "./turn/waiting-turns.ts";
 import { responsesRoutes } from "./http/routes/responses.ts";
 import { messagesRoutes } from "./http/routes/messages.ts";
 import { anthropicError } from "./anthropic/anthropic-error.ts";

@@ -20,7 +20,7 @@ import { Readiness } from "./backend/readiness.ts";
 import { Shutdown } from "./core/shutdown.ts";
 import { listen } from "./http/listen.ts";
 import { UnavailableError } from "./errors.ts";
-import { WaitingTurns } from "./openai/waiting-turns.ts";
+import { WaitingTurns } from "./turn/waiting-turns.ts";
 
 export interface Service {
   readonly url: string;

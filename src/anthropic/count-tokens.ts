@@ -1,6 +1,5 @@
 import { countTokens as countWhole } from "gpt-tokenizer";
-import { textOf } from "../openai/tool-continuation.ts";
-import type { ChatRequest } from "../openai/chat-request.ts";
+import { messageText, type TurnRequest } from "../turn/turn-request.ts";
 
 /** What each message adds around its text (role and separators), as OpenAI's chat format costs it. */
 const PER_MESSAGE = 4;
@@ -20,17 +19,20 @@ function countTokens(text: string): number {
 }
 
 /**
- * An estimate of the input tokens of a request (translated to chat terms), with the o200k_base
+ * An estimate of the input tokens of a request (translated to a turn request), with the o200k_base
  * encoding of the GPT-5 family: every text, tool call and tool definition counted exactly, plus
  * fixed costs for message framing and images. Codex's own instructions are not included.
  */
-export function estimateInputTokens(chat: ChatRequest): number {
+export function estimateInputTokens(request: TurnRequest): number {
   let total = 0;
-  for (const m of chat.messages) {
-    total += PER_MESSAGE + countTokens(textOf(m));
-    for (const call of m.tool_calls ?? []) total += countTokens(`${call.function.name}(${call.function.arguments ?? ""})`);
-    if (Array.isArray(m.content)) total += PER_IMAGE * m.content.filter((p) => p.type === "image_url").length;
+  for (const m of request.messages) {
+    total += PER_MESSAGE + countTokens(messageText(m));
+    for (const call of m.toolCalls ?? []) total += countTokens(`${call.name}(${call.arguments})`);
+    total += PER_IMAGE * m.content.filter((p) => p.type === "image").length;
   }
-  for (const tool of chat.tools ?? []) total += countTokens(JSON.stringify(tool));
+  // Each tool costed as a Chat function definition, wrapper and all.
+  for (const { name, description, parameters } of request.functions) {
+    total += countTokens(JSON.stringify({ type: "function", function: { name, description: description ?? null, parameters } }));
+  }
   return total;
 }

@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import type { AppDeps } from "../app-deps.ts";
 import type { Clock } from "../core/clock.ts";
 import type { ChatEvent } from "../backend/types.ts";
-import type { PreparedChat } from "../openai/prepare-chat.ts";
-import { startTurn } from "../openai/start-turn.ts";
+import type { PreparedTurn } from "../turn/prepare-turn.ts";
+import { startTurn } from "../turn/start-turn.ts";
 import { translateAll, type StreamTranslator } from "../stream-translator.ts";
 import type { AppEnv } from "./app-env.ts";
 import { eventStream, firstEvent, type First } from "./event-stream.ts";
@@ -23,7 +23,7 @@ export interface SlottedTurn {
 export async function startSlottedTurn(
   c: Context<AppEnv>,
   deps: Pick<AppDeps, "config" | "limiter" | "readiness" | "backend" | "waitingTurns" | "shutdown">,
-  prepared: PreparedChat,
+  prepared: PreparedTurn,
   target: TurnTarget,
 ): Promise<SlottedTurn> {
   const slot = await takeTurnSlot(c, deps);

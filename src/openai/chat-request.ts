@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_JSON_DEPTH, MAX_TOOLS_CHARS, SCHEMA_LIMITS, withinJsonLimits } from "./json-schema-check.ts";
+import { MAX_JSON_DEPTH, MAX_TOOLS_CHARS, SCHEMA_LIMITS, withinJsonLimits } from "../turn/json-schema-check.ts";
 import { webSearchOptions } from "./web-search.ts";
 
 /**
@@ -124,13 +124,12 @@ const functionTool = z
   })
   .loose();
 
-export const toolChoiceSchema = z.union([
+const toolChoiceSchema = z.union([
   z.enum(["none", "auto", "required"]),
   z.object({ type: z.literal("function"), function: z.object({ name: functionReference }).loose() }).loose(),
 ]);
-export type ToolChoice = z.infer<typeof toolChoiceSchema>;
 
-export const responseFormatSchema = z.union([
+const responseFormatSchema = z.union([
   z.object({ type: z.literal("text") }).loose(),
   z.object({ type: z.literal("json_object") }).loose(),
   z
@@ -142,7 +141,6 @@ export const responseFormatSchema = z.union([
     })
     .loose(),
 ]);
-export type ResponseFormat = z.infer<typeof responseFormatSchema>;
 
 /**
  * The chat completions body. Unknown fields pass (clients send many we cannot map, and a

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { MESSAGE_BREAK, type Citation, type MessagePhase, type TokenUsage, type ToolCall } from "../backend/types.ts";
-import { toolCallBody } from "./chat-chunks.ts";
-import type { ChatMessage } from "./chat-request.ts";
+import { textMessage, type TurnMessage } from "../turn/turn-request.ts";
 
 export interface ResponseMeta {
   readonly id: string;
@@ -148,11 +147,10 @@ function outputText(items: readonly OutputItem[]): string {
 }
 
 /** The assistant's part of a finished response, as kept for `previous_response_id`. */
-export function outputMessage(response: ResponseObject): ChatMessage {
+export function outputMessage(response: ResponseObject): TurnMessage {
   const calls = response.output.filter((item): item is FunctionCallItem => item.type === "function_call");
   return {
-    role: "assistant",
-    content: response.output_text || null,
-    ...(calls.length ? { tool_calls: calls.map((c) => toolCallBody({ callId: c.call_id, name: c.name, arguments: c.arguments })) } : {}),
+    ...textMessage("assistant", response.output_text),
+    ...(calls.length ? { toolCalls: calls.map((c) => ({ id: c.call_id, name: c.name, arguments: c.arguments })) } : {}),
   };
 }

@@ -1,11 +1,11 @@
 import type { Clock } from "../core/clock.ts";
-import type { ChatMessage } from "./chat-request.ts";
+import type { TurnMessage } from "../turn/turn-request.ts";
 
 /** The longest `previous_response_id` accepted (the adapter's own ids are 37 characters). */
 export const MAX_RESPONSE_ID_CHARS = 256;
 
 interface Stored {
-  readonly messages: readonly ChatMessage[];
+  readonly messages: readonly TurnMessage[];
   readonly expiresAt: number;
 }
 
@@ -26,7 +26,7 @@ export class ResponseStore {
   }
 
   /** The conversation up to and including response `id`'s output, unless unknown or expired. */
-  get(id: string): readonly ChatMessage[] | undefined {
+  get(id: string): readonly TurnMessage[] | undefined {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.#clock.nowMs()) {
@@ -36,7 +36,7 @@ export class ResponseStore {
     return entry.messages;
   }
 
-  put(id: string, messages: readonly ChatMessage[]): void {
+  put(id: string, messages: readonly TurnMessage[]): void {
     if (this.#max === 0) return;
     const now = this.#clock.nowMs();
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);

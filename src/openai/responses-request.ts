@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { boundedHolder, boundedTools, callId, clientSchema, functionReference, MAX_MODEL_ID_CHARS, openAiMetadata, otherKind, toolName, userField } from "./chat-request.ts";
-import { SCHEMA_LIMITS, withinJsonLimits } from "./json-schema-check.ts";
+import { SCHEMA_LIMITS, withinJsonLimits } from "../turn/json-schema-check.ts";
 import { MAX_RESPONSE_ID_CHARS } from "./response-store.ts";
 import { approximateLocation, RESPONSES_WEB_SEARCH, webSearchOptions } from "./web-search.ts";
 

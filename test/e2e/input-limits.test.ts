@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { MAX_JSON_DEPTH } from "../../src/openai/json-schema-check.ts";
+import { MAX_JSON_DEPTH } from "../../src/turn/json-schema-check.ts";
 import { authHeaders, startE2E, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
 
 // The schema depth cap against the real pinned binary: Codex 0.171.0 leaves a JSON-RPC message nested

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { MAX_JSON_DEPTH } from "../../src/openai/json-schema-check.ts";
+import { MAX_JSON_DEPTH } from "../../src/turn/json-schema-check.ts";
 
 /**
  * Input as an attacker sends it (issue 18): JSON nested 50 to 100,000 levels, strings of up to

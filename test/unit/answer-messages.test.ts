@@ -2,21 +2,23 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { foldMessage, MessageEvents, type MessagesEvent } from "../../src/anthropic/message-events.ts";
 import { messagesRequestSchema } from "../../src/anthropic/messages-request.ts";
-import { messagesToChat } from "../../src/anthropic/messages-to-chat.ts";
+import { messagesToTurn } from "../../src/anthropic/messages-to-turn.ts";
 import { conversationKeys } from "../../src/backend/conversation-match.ts";
 import { TranscriptKeys } from "../../src/backend/transcript-keys.ts";
 import { TurnTranscript } from "../../src/backend/turn-transcript.ts";
 import type { ChatEvent, ChatTurnRequest, HistoryItem, ToolCall } from "../../src/backend/types.ts";
 import { ChatChunks } from "../../src/openai/chat-chunks.ts";
 import { foldCompletion } from "../../src/openai/chat-completion.ts";
-import { chatRequestSchema, type ChatMessage, type ChatRequest } from "../../src/openai/chat-request.ts";
+import { chatRequestSchema } from "../../src/openai/chat-request.ts";
 import { chatToTurn } from "../../src/openai/chat-to-turn.ts";
-import { prepareChat } from "../../src/openai/prepare-chat.ts";
 import { foldResponse, ResponseEvents, type ResponsesEvent } from "../../src/openai/response-events.ts";
 import { outputMessage } from "../../src/openai/response-object.ts";
 import { responsesRequestSchema } from "../../src/openai/responses-request.ts";
-import { responsesToChat } from "../../src/openai/responses-to-chat.ts";
+import { responsesToTurn } from "../../src/openai/responses-to-turn.ts";
 import { translateAll } from "../../src/stream-translator.ts";
+import { prepareTurn } from "../../src/turn/prepare-turn.ts";
+import { turnInput } from "../../src/turn/turn-input.ts";
+import type { TurnRequest } from "../../src/turn/turn-request.ts";
 import { USAGE } from "../helpers/fake-backend.ts";
 
 const CALL: ToolCall = { callId: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' };
@@ -219,8 +221,8 @@ const LIMITS = { maxMessages: 100, maxTotalTextChars: 100_000, maxImageBytes: 1_
 const FEATURES = { tools: true, outputSchema: true, images: true, webSearch: true };
 
 /** The backend's turn for a request after an API's request translation. */
-function turnRequest(chat: ChatRequest): ChatTurnRequest {
-  const prepared = prepareChat(chat, LIMITS, FEATURES);
+function turnRequest(request: TurnRequest): ChatTurnRequest {
+  const prepared = prepareTurn(request, LIMITS, FEATURES);
   const { instructions, history, input, inputImages, tools, outputSchema, webSearch } = prepared;
   const signal = new AbortController().signal;
   return { model: "gpt-5.5", instructions, history, input, inputImages, tools, outputSchema, onPause: () => undefined, reasoningEffort: undefined, reasoningSummary: "auto", webSearch, signal };
@@ -239,16 +241,16 @@ const continuesAt = (keys: TranscriptKeys, next: ChatTurnRequest) => conversatio
 describe("an answer echoed back as the client sends it continues the thread that gave it", () => {
   test("chat completions: one assistant message with the joined content", async () => {
     const keys = new TranscriptKeys();
-    const ask: ChatMessage = { role: "user", content: "Weather?" };
-    const key = answeredKey(keys, turnRequest(chatRequestSchema.parse({ messages: [ask] })));
+    const ask = { role: "user", content: "Weather?" };
+    const key = answeredKey(keys, turnRequest(chatToTurn(chatRequestSchema.parse({ messages: [ask] }))));
     const completion = foldCompletion(await translateAll(ANSWER, new ChatChunks({ id: "chatcmpl-1", created: 1, model: "m" }, { includeUsage: true })));
     const next = chatRequestSchema.parse({ messages: [ask, completion.choices[0]?.message, { role: "user", content: "Tomorrow?" }] });
-    assert.equal(continuesAt(keys, turnRequest(next)), key);
+    assert.equal(continuesAt(keys, turnRequest(chatToTurn(next))), key);
   });
 
   test("Messages: the assistant message with its two text blocks (and thinking)", async () => {
     const keys = new TranscriptKeys();
-    const body = (messages: object[]) => messagesToChat(messagesRequestSchema.parse({ model: "claude-x", max_tokens: 100, messages }));
+    const body = (messages: object[]) => messagesToTurn(messagesRequestSchema.parse({ model: "claude-x", max_tokens: 100, messages }));
     const ask = { role: "user", content: "Weather?" };
     const key = answeredKey(keys, turnRequest(body([ask])));
     const message = foldMessage(await translateAll(ANSWER, new MessageEvents({ id: "msg_1", model: "claude-x", thinking: true, requestId: "req_1" })));
@@ -260,21 +262,21 @@ describe("an answer echoed back as the client sends it continues the thread that
   test("Responses: the two message items (and reasoning items) as input, or previous_response_id", async () => {
     const keys = new TranscriptKeys();
     const ask = { role: "user", content: "Weather?" };
-    const first = responsesToChat(responsesRequestSchema.parse({ input: [ask] }), []);
-    const key = answeredKey(keys, turnRequest(first.chat));
+    const first = responsesToTurn(responsesRequestSchema.parse({ input: [ask] }), []);
+    const key = answeredKey(keys, turnRequest(first.request));
     const response = foldResponse(await translateAll(ANSWER, new ResponseEvents({ id: "resp_1", createdAt: 1, model: "m", echo: {} })));
     assert.deepEqual(response.output.map((item) => item.type), ["reasoning", "message", "reasoning", "message"]);
-    const echoed = responsesToChat(responsesRequestSchema.parse({ input: [ask, ...response.output, { role: "user", content: "Tomorrow?" }] }), []);
-    assert.equal(continuesAt(keys, turnRequest(echoed.chat)), key);
+    const echoed = responsesToTurn(responsesRequestSchema.parse({ input: [ask, ...response.output, { role: "user", content: "Tomorrow?" }] }), []);
+    assert.equal(continuesAt(keys, turnRequest(echoed.request)), key);
     const stored = [...first.conversation, outputMessage(response)];
-    const continued = responsesToChat(responsesRequestSchema.parse({ input: "Tomorrow?", previous_response_id: "resp_1" }), stored);
-    assert.equal(continuesAt(keys, turnRequest(continued.chat)), key);
+    const continued = responsesToTurn(responsesRequestSchema.parse({ input: "Tomorrow?", previous_response_id: "resp_1" }), stored);
+    assert.equal(continuesAt(keys, turnRequest(continued.request)), key);
   });
 });
 
 describe("a replayed history: an answer's messages are one assistant text", () => {
   const user = (t: string): HistoryItem => ({ type: "user", text: t, images: [] });
-  const cases: { name: string; messages: ChatMessage[]; history: HistoryItem[] }[] = [
+  const cases: { name: string; messages: object[]; history: HistoryItem[] }[] = [
     {
       name: "consecutive assistant messages are joined by a blank line",
       messages: [{ role: "user", content: "Q" }, { role: "assistant", content: "Checking." }, { role: "assistant", content: [{ type: "text", text: "Sunny." }] }],
@@ -293,13 +295,13 @@ describe("a replayed history: an answer's messages are one assistant text", () =
   ];
   for (const { name, messages, history } of cases) {
     test(name, () => {
-      const turn = chatToTurn(chatRequestSchema.parse({ messages: [...messages, { role: "user", content: "Next" }] }), LIMITS);
+      const turn = turnInput(chatToTurn(chatRequestSchema.parse({ messages: [...messages, { role: "user", content: "Next" }] })), LIMITS);
       assert.deepEqual(turn.history, history);
     });
   }
 
   test("Messages: an assistant message's text blocks are its messages; a user message's blocks keep their join", () => {
-    const chat = messagesToChat(
+    const request = messagesToTurn(
       messagesRequestSchema.parse({
         model: "claude-x",
         messages: [
@@ -309,7 +311,7 @@ describe("a replayed history: an answer's messages are one assistant text", () =
         ],
       }),
     );
-    const turn = chatToTurn(chat, LIMITS);
+    const turn = turnInput(request, LIMITS);
     assert.deepEqual(turn.history, [user("A\nB"), { type: "assistant", text: "Checking.\n\nSunny." }]);
   });
 });

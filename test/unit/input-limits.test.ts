@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MAX_JSON_DEPTH, MAX_SCHEMA_CHARS, MAX_TOOLS_CHARS, jsonLimitProblem } from "../../src/openai/json-schema-check.ts";
+import { MAX_JSON_DEPTH, MAX_SCHEMA_CHARS, MAX_TOOLS_CHARS, jsonLimitProblem } from "../../src/turn/json-schema-check.ts";
 import { MAX_LOG_LINE_CHARS } from "../../src/core/logger.ts";
 import { createTestApp, type TestApp } from "../helpers/fake-backend.ts";
 

@@ -5,7 +5,7 @@ import { estimateInputTokens } from "../../src/anthropic/count-tokens.ts";
 import { foldMessage, MessageEvents, type MessagesEvent } from "../../src/anthropic/message-events.ts";
 import { messagesEffort } from "../../src/anthropic/messages-effort.ts";
 import { messagesRequestSchema } from "../../src/anthropic/messages-request.ts";
-import { messagesToChat } from "../../src/anthropic/messages-to-chat.ts";
+import { messagesToTurn } from "../../src/anthropic/messages-to-turn.ts";
 import type { ChatEvent } from "../../src/backend/types.ts";
 import { BusyError, ContextLengthError, InvalidRequestError, TimeoutError, UnavailableError } from "../../src/errors.ts";
 import { USAGE } from "../helpers/fake-backend.ts";
@@ -68,8 +68,8 @@ test("the non-streaming message is the fold of the same events: content, input o
 
 const parse = (body: object) => messagesRequestSchema.parse({ model: "claude-x", max_tokens: 100, ...body });
 
-test("a Messages conversation becomes the chat conversation the shared translation runs", () => {
-  const chat = messagesToChat(
+test("a Messages conversation becomes the turn request the shared preparation runs", () => {
+  const request = messagesToTurn(
     parse({
       system: [{ type: "text", text: "Be brief." }, { type: "text", text: "Be kind.", cache_control: { type: "ephemeral" } }],
       messages: [
@@ -82,16 +82,17 @@ test("a Messages conversation becomes the chat conversation the shared translati
       tool_choice: { type: "any" },
     }),
   );
-  assert.deepEqual(chat.messages, [
-    { role: "system", content: "Be brief.\nBe kind." },
-    { role: "user", content: [{ type: "text", text: "Weather?" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }] },
-    { role: "assistant", content: "Looking.", tool_calls: [{ id: "toolu_1", type: "function", function: { name: "w", arguments: '{"c":1}' } }] },
-    { role: "tool", tool_call_id: "toolu_1", content: "Error: sunny" },
-    { role: "user", content: [{ type: "text", text: "and?" }] },
-    { role: "system", content: "Late system note." },
+  const text = (t: string) => [{ type: "text", text: t }];
+  assert.deepEqual(request.messages, [
+    { role: "system", content: text("Be brief.\nBe kind.") },
+    { role: "user", content: [{ type: "text", text: "Weather?" }, { type: "image", url: "data:image/png;base64,iVBORw0KGgo=" }] },
+    { role: "assistant", content: text("Looking."), toolCalls: [{ id: "toolu_1", name: "w", arguments: '{"c":1}' }] },
+    { role: "tool", content: text("Error: sunny"), callId: "toolu_1" },
+    { role: "user", content: text("and?") },
+    { role: "system", content: text("Late system note.") },
   ]);
-  assert.deepEqual(chat.tools, [{ type: "function", function: { name: "w", description: "weather", parameters: { type: "object" } } }]);
-  assert.equal(chat.tool_choice, "required");
+  assert.deepEqual(request.functions, [{ name: "w", description: "weather", parameters: { type: "object" }, at: ["tools", 0] }]);
+  assert.deepEqual(request.toolChoice, { mode: "required", at: ["tool_choice"] });
 });
 
 test("what the adapter cannot do is refused with a message naming it", () => {
@@ -101,7 +102,7 @@ test("what the adapter cannot do is refused with a message naming it", () => {
     [{ messages: [{ role: "user", content: [{ type: "document", source: {} }] }] }, /'document'/, "messages[0].content[0]"],
   ];
   for (const [body, message, param] of cases) {
-    assert.throws(() => messagesToChat(parse(body)), (e: unknown) => e instanceof InvalidRequestError && message.test(e.message) && e.param === param);
+    assert.throws(() => messagesToTurn(parse(body)), (e: unknown) => e instanceof InvalidRequestError && message.test(e.message) && e.param === param);
   }
 });
 
@@ -139,8 +140,8 @@ test("errors render in Anthropic's shape: its types, 529 while Codex comes back,
 });
 
 test("count_tokens: exact o200k counts of the text, plus framing", () => {
-  const one = estimateInputTokens(messagesToChat(parse({ messages: [{ role: "user", content: "hello world" }] })));
+  const one = estimateInputTokens(messagesToTurn(parse({ messages: [{ role: "user", content: "hello world" }] })));
   assert.equal(one, 2 + 4); // "hello world" is 2 o200k tokens
-  const longer = estimateInputTokens(messagesToChat(parse({ system: "You are terse.", messages: [{ role: "user", content: "hello world" }] })));
+  const longer = estimateInputTokens(messagesToTurn(parse({ system: "You are terse.", messages: [{ role: "user", content: "hello world" }] })));
   assert.ok(longer > one);
 });

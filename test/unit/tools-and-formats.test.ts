@@ -5,7 +5,7 @@ import type { PausedTurn } from "../../src/backend/types.ts";
 import { CHAT_PARAMETERS, MESSAGES_PARAMETERS, RESPONSES_PARAMETERS, compatibilityTable } from "../../src/openai/parameters.ts";
 import { ResponseStore } from "../../src/openai/response-store.ts";
 import { TestClock } from "../helpers/test-clock.ts";
-import { WaitingTurns } from "../../src/openai/waiting-turns.ts";
+import { WaitingTurns } from "../../src/turn/waiting-turns.ts";
 import { FakeBackend, USAGE, answer, chatBody, createTestApp } from "../helpers/fake-backend.ts";
 
 interface ErrorJson {

@@ -3,8 +3,10 @@ import { Hono } from "hono";
 import { ChatChunks, type CompletionMeta } from "../../openai/chat-chunks.ts";
 import { foldCompletion } from "../../openai/chat-completion.ts";
 import { chatRequestSchema } from "../../openai/chat-request.ts";
+import { chatToTurn } from "../../openai/chat-to-turn.ts";
 import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
-import { prepareChat } from "../../openai/prepare-chat.ts";
+import { CHAT_PARAMETERS, rejectUnsupported } from "../../openai/parameters.ts";
+import { prepareTurn } from "../../turn/prepare-turn.ts";
 import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 import { DATA_FRAMES } from "../frame-wire.ts";
@@ -20,14 +22,16 @@ export function chatRoutes(deps: AppDeps): Hono<AppEnv> {
     const trace = c.get("trace");
     const body = await readJson(c, chatRequestSchema, config.maxRequestBodyBytes);
     trace.note({ model: body.model ?? DEFAULT_MODEL_ALIAS, stream: body.stream === true });
-    const prepared = prepareChat(body, config, backend.features);
-    const target = await resolveTarget(deps, { model: body.model, effort: body.reasoning_effort ?? undefined, hasImages: prepared.hasImages, summary: "default" });
+    rejectUnsupported(body, CHAT_PARAMETERS);
+    const request = chatToTurn(body);
+    const prepared = prepareTurn(request, config, backend.features);
+    const target = await resolveTarget(deps, { model: request.model, effort: request.effort, hasImages: prepared.hasImages, summary: "default" });
     const meta: CompletionMeta = { id: `chatcmpl-${randomUUID()}`, created: clock.nowSeconds(), model: body.model ?? DEFAULT_MODEL_ALIAS };
 
     // A non-streaming answer always carries usage; a stream only when asked (`stream_options.include_usage`).
     const translator = new ChatChunks(meta, { includeUsage: !body.stream || body.stream_options?.include_usage === true });
     const turn = await startSlottedTurn(c, deps, prepared, target);
-    return answerTurn(c, turn, { translator, wire: DATA_FRAMES, fold: foldCompletion }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs, clock: deps.clock });
+    return answerTurn(c, turn, { translator, wire: DATA_FRAMES, fold: foldCompletion }, { stream: request.stream, keepAliveMs: config.keepAliveMs, clock: deps.clock });
   });
 
   return app;

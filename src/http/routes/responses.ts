@@ -4,12 +4,12 @@ import { quote } from "../../core/clip.ts";
 import { InvalidRequestError } from "../../errors.ts";
 import { DEFAULT_MODEL_ALIAS } from "../../openai/model-catalog.ts";
 import { RESPONSES_PARAMETERS, rejectUnsupported } from "../../openai/parameters.ts";
-import { prepareChat } from "../../openai/prepare-chat.ts";
 import { foldResponse, ResponseEvents, type ResponsesEvent } from "../../openai/response-events.ts";
 import { outputMessage, type ResponseMeta } from "../../openai/response-object.ts";
 import { responsesRequestSchema, type ResponsesRequest } from "../../openai/responses-request.ts";
-import { inResponsesTerms, responsesToChat } from "../../openai/responses-to-chat.ts";
+import { responsesToTurn } from "../../openai/responses-to-turn.ts";
 import { beforeEnd } from "../../stream-translator.ts";
+import { prepareTurn } from "../../turn/prepare-turn.ts";
 import type { AppDeps } from "../../app-deps.ts";
 import type { AppEnv } from "../app-env.ts";
 import { NAMED_FRAMES } from "../frame-wire.ts";
@@ -34,16 +34,16 @@ export function responsesRoutes(deps: AppDeps): Hono<AppEnv> {
         code: "previous_response_not_found",
       });
     }
-    const { chat, conversation } = responsesToChat(body, previous);
-    const prepared = inResponsesTerms(() => prepareChat(chat, config, backend.features));
-    const target = await resolveTarget(deps, { model: body.model, effort: body.reasoning?.effort ?? undefined, hasImages: prepared.hasImages, summary: body.reasoning?.summary ?? "none" });
+    const { request, conversation } = responsesToTurn(body, previous);
+    const prepared = prepareTurn(request, config, backend.features);
+    const target = await resolveTarget(deps, { model: request.model, effort: request.effort, hasImages: prepared.hasImages, summary: body.reasoning?.summary ?? "none" });
     const meta: ResponseMeta = { id: `resp_${randomUUID().replaceAll("-", "")}`, createdAt: clock.nowSeconds(), model: body.model ?? DEFAULT_MODEL_ALIAS, echo: echo(body) };
     // Stored before `response.completed` is written: a client may name it in its next request at once.
     const remember = (frames: readonly ResponsesEvent[]) => responseStore.put(meta.id, [...conversation, outputMessage(foldResponse(frames))]);
     const translator = beforeEnd(new ResponseEvents(meta), remember);
 
     const turn = await startSlottedTurn(c, deps, prepared, target);
-    return answerTurn(c, turn, { translator, wire: NAMED_FRAMES, fold: foldResponse }, { stream: body.stream === true, keepAliveMs: config.keepAliveMs, clock: deps.clock });
+    return answerTurn(c, turn, { translator, wire: NAMED_FRAMES, fold: foldResponse }, { stream: request.stream, keepAliveMs: config.keepAliveMs, clock: deps.clock });
   });
 
   return app;

@@ -1,6 +1,6 @@
-import { InvalidRequestError } from "../errors.ts";
-import type { ResponseFormat } from "./chat-request.ts";
 import { schemaProblem } from "./json-schema-check.ts";
+import { paramName, RequestProblem } from "./request-problem.ts";
+import type { OutputFormat } from "./turn-request.ts";
 
 export interface OutputConstraint {
   /** The JSON Schema for the turn's `outputSchema` (Codex applies it strictly). */
@@ -12,19 +12,19 @@ export interface OutputConstraint {
 const NONE: OutputConstraint = { outputSchema: undefined, instruction: undefined };
 
 /**
- * `response_format` (chat) or `text.format` (Responses) as a turn constraint. `json_schema`
- * becomes the turn's output schema. `json_object` has no schema: Codex sends schemas in
- * strict mode, where a free-form object is not expressible, so it is an instruction (best-effort).
+ * The requested output format as a turn constraint. `json_schema` becomes the turn's output
+ * schema. `json_object` has no schema: Codex sends schemas in strict mode, where a free-form
+ * object is not expressible, so it is an instruction (best-effort).
  */
-export function outputConstraint(format: ResponseFormat | null | undefined, param: string): OutputConstraint {
+export function outputConstraint(format: OutputFormat | undefined): OutputConstraint {
   if (!format || format.type === "text") return NONE;
-  if (format.type === "json_object") {
+  if (format.type !== "json_schema") {
     return { outputSchema: undefined, instruction: "Answer with one valid JSON object and nothing else: no prose, no code fences." };
   }
-  const schema = format.json_schema.schema;
-  if (schema === undefined) throw new InvalidRequestError("json_schema.schema is required.", { param: `${param}.json_schema.schema` });
+  const { schema } = format;
+  if (schema === undefined) throw new RequestProblem("json_schema.schema is required.", format.schemaAt);
   const problem = schemaProblem(schema) ?? rootProblem(schema);
-  if (problem) throw new InvalidRequestError(`Invalid JSON Schema in ${param}: ${problem}.`, { param: `${param}.json_schema.schema`, code: "invalid_json_schema" });
+  if (problem) throw new RequestProblem(`Invalid JSON Schema in ${paramName(format.at)}: ${problem}.`, format.schemaAt, "invalid_json_schema");
   return { outputSchema: schema as object, instruction: undefined };
 }
 

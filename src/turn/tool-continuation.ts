@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import type { ToolResult } from "../backend/types.ts";
-import type { ChatMessage } from "./chat-request.ts";
+import { messageText, type TurnMessage } from "./turn-request.ts";
 
 /** What, besides the messages, a paused turn was started with; a continuation must match it. */
 export interface TurnSettings {
   readonly model: string | undefined;
   readonly tools: unknown;
   readonly toolChoice: unknown;
-  readonly responseFormat: unknown;
+  readonly outputFormat: unknown;
 }
 
 export interface Continuation {
@@ -21,7 +21,7 @@ export interface Continuation {
  * with and the calls it waits on. The next request carries the same conversation, then the
  * assistant's tool calls and their results.
  */
-export function waitingKey(messages: readonly ChatMessage[], settings: TurnSettings, callIds: readonly string[]): string {
+export function waitingKey(messages: readonly TurnMessage[], settings: TurnSettings, callIds: readonly string[]): string {
   const hash = createHash("sha256");
   hash.update(JSON.stringify({ settings, messages: messages.map(normalized) }));
   return `${hash.digest("hex")}|${[...callIds].sort().join(",")}`;
@@ -31,33 +31,25 @@ export function waitingKey(messages: readonly ChatMessage[], settings: TurnSetti
  * When the request ends with results for every tool call of the assistant message before
  * them, the key of the turn that may still wait for them, and the results.
  */
-export function findContinuation(messages: readonly ChatMessage[], settings: TurnSettings): Continuation | undefined {
+export function findContinuation(messages: readonly TurnMessage[], settings: TurnSettings): Continuation | undefined {
   let start = messages.length;
   while (start > 0 && messages[start - 1]?.role === "tool") start -= 1;
   const assistant = messages[start - 1];
-  if (start === messages.length || assistant?.role !== "assistant" || !assistant.tool_calls?.length) return undefined;
-  const callIds = assistant.tool_calls.map((c) => c.id);
-  const results = messages.slice(start).map((m) => ({ callId: m.tool_call_id ?? "", output: textOf(m) }));
+  if (start === messages.length || assistant?.role !== "assistant" || !assistant.toolCalls?.length) return undefined;
+  const callIds = assistant.toolCalls.map((c) => c.id);
+  const results = messages.slice(start).map((m) => ({ callId: m.callId ?? "", output: messageText(m) }));
   const answered = new Set(results.map((r) => r.callId));
   if (callIds.some((id) => id === undefined || !answered.has(id)) || answered.size !== callIds.length) return undefined;
   return { key: waitingKey(messages.slice(0, start - 1), settings, callIds as string[]), results };
 }
 
-export function textOf(m: ChatMessage): string {
-  if (typeof m.content === "string") return m.content;
-  return (m.content ?? []).flatMap((p) => (p.type === "text" && "text" in p && typeof p.text === "string" ? [p.text] : [])).join("\n");
-}
-
 /** The parts of a message that reach the model, in one shape whatever form the client used. */
-function normalized(m: ChatMessage): unknown {
-  const images = Array.isArray(m.content)
-    ? m.content.flatMap((p) => (p.type === "image_url" && "image_url" in p ? [JSON.stringify(p.image_url)] : []))
-    : [];
+function normalized(m: TurnMessage): unknown {
   return {
     role: m.role,
-    text: textOf(m),
-    images,
-    calls: (m.tool_calls ?? []).map((c) => [c.id, c.function.name, c.function.arguments ?? ""]),
-    callId: m.tool_call_id ?? null,
+    text: messageText(m),
+    images: m.content.flatMap((p) => (p.type === "image" ? [p.url] : [])),
+    calls: (m.toolCalls ?? []).map((c) => [c.id, c.name, c.arguments]),
+    callId: m.callId ?? null,
   };
 }

@@ -1,6 +1,6 @@
 import type { Backend, ChatEvent, PausedTurn } from "../backend/types.ts";
 import type { ReasoningSummary } from "../config.ts";
-import type { PreparedChat } from "./prepare-chat.ts";
+import type { PreparedTurn } from "./prepare-turn.ts";
 import type { WaitingTurns } from "./waiting-turns.ts";
 
 export interface TurnOptions {
@@ -15,7 +15,7 @@ export interface TurnOptions {
  * model's context stays warm); otherwise starts a turn with the whole conversation replayed.
  * A turn that pauses on tool calls is kept in `waiting` for the client's next request.
  */
-export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: PreparedChat, options: TurnOptions): AsyncIterable<ChatEvent> {
+export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: PreparedTurn, options: TurnOptions): AsyncIterable<ChatEvent> {
   const onPause = (turn: PausedTurn) => waiting.add(prepared.pauseKey(turn.callIds), turn);
   const { continuation } = prepared;
   const paused = continuation ? waiting.take(continuation.key) : undefined;

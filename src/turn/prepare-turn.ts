@@ -1,15 +1,13 @@
 import type { BackendFeatures, ToolDefinition, WebSearchRequest } from "../backend/types.ts";
 import { InvalidRequestError } from "../errors.ts";
-import type { ChatRequest } from "./chat-request.ts";
-import { chatToTurn, type TurnInput, type TurnLimits } from "./chat-to-turn.ts";
-import { offeredTools, ONE_CALL_AT_A_TIME, type ClientFunction } from "./chat-tools.ts";
-import { CHAT_PARAMETERS, rejectUnsupported } from "./parameters.ts";
+import { offeredTools, ONE_CALL_AT_A_TIME } from "./client-tools.ts";
 import { outputConstraint } from "./structured-output.ts";
-import { webSearchRequest } from "./web-search.ts";
 import { findContinuation, waitingKey, type Continuation, type TurnSettings } from "./tool-continuation.ts";
+import { turnInput, type TurnInput, type TurnLimits } from "./turn-input.ts";
+import type { TurnRequest } from "./turn-request.ts";
 
-/** A chat request checked and translated into what the backend needs, before any slot is taken. */
-export interface PreparedChat extends TurnInput {
+/** A turn request checked and translated into what the backend needs, before any slot is taken. */
+export interface PreparedTurn extends TurnInput {
   readonly tools: readonly ToolDefinition[];
   readonly outputSchema: object | undefined;
   /** The request may continue a turn that waits for these tool results. */
@@ -18,37 +16,41 @@ export interface PreparedChat extends TurnInput {
   pauseKey(callIds: readonly string[]): string;
   /** Whether any message carries an image (the model must accept image input). */
   readonly hasImages: boolean;
-  /** The client asked for web search (`web_search_options`; the other APIs' search tools map to it). */
   readonly webSearch: WebSearchRequest | undefined;
 }
 
-export function prepareChat(body: ChatRequest, limits: TurnLimits, features: BackendFeatures): PreparedChat {
-  rejectUnsupported(body, CHAT_PARAMETERS);
-  const turn = chatToTurn(body, limits);
-  const functions = (body.tools ?? []).map((t, i): ClientFunction => {
-    if (t.type !== "function" || !("function" in t)) {
-      throw new InvalidRequestError(`Tool type '${t.type}' is not supported; only function tools are.`, { param: `tools[${i}]` });
-    }
-    return t.function as ClientFunction;
-  });
-  const offered = offeredTools(functions, body.tool_choice);
-  const output = outputConstraint(body.response_format, "response_format");
+/** The preparation every API shares: limits, tools, output format, features the backend lacks, a paused turn to continue. */
+export function prepareTurn(request: TurnRequest, limits: TurnLimits, features: BackendFeatures): PreparedTurn {
+  const turn = turnInput(request, limits);
+  const offered = offeredTools(request.functions, request.toolChoice);
+  const output = outputConstraint(request.outputFormat);
   const hasImages = turn.inputImages.length > 0 || turn.history.some((h) => h.type === "user" && h.images.length > 0);
-  const webSearch = body.web_search_options ? webSearchRequest(body.web_search_options) : undefined;
+  const { webSearch } = request;
   requireFeatures(features, { tools: offered.tools.length > 0, outputSchema: output.outputSchema !== undefined, images: hasImages, webSearch: webSearch !== undefined });
 
-  const settings: TurnSettings = { model: body.model, tools: body.tools ?? [], toolChoice: body.tool_choice ?? null, responseFormat: body.response_format ?? null };
-  const oneCall = body.parallel_tool_calls === false && offered.tools.length ? ONE_CALL_AT_A_TIME : undefined;
+  const settings = turnSettings(request);
+  const oneCall = !request.parallelToolCalls && offered.tools.length ? ONE_CALL_AT_A_TIME : undefined;
   const extra = [offered.instruction, oneCall, output.instruction].filter((s): s is string => s !== undefined);
   return {
     ...turn,
     instructions: [turn.instructions, ...extra].filter(Boolean).join("\n\n") || undefined,
     tools: offered.tools,
     outputSchema: output.outputSchema,
-    continuation: offered.tools.length ? findContinuation(body.messages, settings) : undefined,
-    pauseKey: (callIds) => waitingKey(body.messages, settings, callIds),
+    continuation: offered.tools.length ? findContinuation(request.messages, settings) : undefined,
+    pauseKey: (callIds) => waitingKey(request.messages, settings, callIds),
     hasImages,
     webSearch,
+  };
+}
+
+/** The settings a continuation must match, without where the client sent them. */
+function turnSettings(request: TurnRequest): TurnSettings {
+  const { model, functions, toolChoice, outputFormat } = request;
+  return {
+    model,
+    tools: functions.map(({ name, description, parameters }) => ({ name, description, parameters })),
+    toolChoice: toolChoice ? { ...toolChoice, at: undefined } : null,
+    outputFormat: outputFormat ? { ...outputFormat, at: undefined, schemaAt: undefined } : null,
   };
 }
 
