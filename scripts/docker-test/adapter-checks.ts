@@ -1,6 +1,6 @@
 import { estimateInputTokens } from "../../src/anthropic/count-tokens.ts";
 import { countTokensRequestSchema } from "../../src/anthropic/messages-request.ts";
-import { messagesToChat } from "../../src/anthropic/messages-to-chat.ts";
+import { messagesToTurn } from "../../src/anthropic/messages-to-turn.ts";
 import { parseSse } from "../../test/helpers/sse.ts";
 import { logLines, waitFor } from "./container.ts";
 import { docker } from "./docker-cli.ts";
@@ -109,7 +109,7 @@ export async function countTokensAnswers(fixture: HostFixture): Promise<string> 
   });
   const body = await res.text();
   const counted = res.status === 200 ? (JSON.parse(body) as { input_tokens?: unknown }).input_tokens : undefined;
-  const expected = estimateInputTokens(messagesToChat(countTokensRequestSchema.parse(request)));
+  const expected = estimateInputTokens(messagesToTurn(countTokensRequestSchema.parse(request)));
   if (counted !== expected) throw new Error(`expected input_tokens ${expected} (the host's estimate), got ${res.status} ${body.slice(0, 200)}`);
   return `input_tokens ${expected}, as the host counts the same message`;
 }
