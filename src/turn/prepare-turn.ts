@@ -2,7 +2,7 @@ import type { BackendFeatures, ToolDefinition, WebSearchRequest } from "../backe
 import { InvalidRequestError } from "../errors.ts";
 import { offeredTools, ONE_CALL_AT_A_TIME } from "./client-tools.ts";
 import { outputConstraint } from "./structured-output.ts";
-import { findContinuation, waitingKey, type Continuation, type TurnSettings } from "./tool-continuation.ts";
+import { findContinuation, positionalCallId, waitingKey, type Continuation, type TurnSettings } from "./tool-continuation.ts";
 import { turnInput, type TurnInput, type TurnLimits } from "./turn-input.ts";
 import type { TurnRequest } from "./turn-request.ts";
 
@@ -14,6 +14,8 @@ export interface PreparedTurn extends TurnInput {
   readonly continuation: Continuation | undefined;
   /** The key under which a turn paused by this request is kept. */
   pauseKey(callIds: readonly string[]): string;
+  /** The request's call ids are positions: its tool results answer a paused turn's calls in order. */
+  readonly callIdsByPosition: boolean;
   /** Whether any message carries an image (the model must accept image input). */
   readonly hasImages: boolean;
   readonly webSearch: WebSearchRequest | undefined;
@@ -37,7 +39,9 @@ export function prepareTurn(request: TurnRequest, limits: TurnLimits, features: 
     tools: offered.tools,
     outputSchema: output.outputSchema,
     continuation: offered.tools.length ? findContinuation(request.messages, settings) : undefined,
-    pauseKey: (callIds) => waitingKey(request.messages, settings, callIds),
+    // A client without call ids sends this turn's calls back as the next assistant message's, numbered by position.
+    pauseKey: (callIds) => waitingKey(request.messages, settings, request.callIdsByPosition ? callIds.map((_, k) => positionalCallId(request.messages.length, k)) : callIds),
+    callIdsByPosition: request.callIdsByPosition === true,
     hasImages,
     webSearch,
   };

@@ -43,6 +43,11 @@ export function findContinuation(messages: readonly TurnMessage[], settings: Tur
   return { key: waitingKey(messages.slice(0, start - 1), settings, callIds as string[]), results };
 }
 
+/** The id of call `k` of the assistant message at `messageIndex`, for clients whose calls carry no ids (Ollama). */
+export function positionalCallId(messageIndex: number, k: number): string {
+  return `call_${messageIndex}_${k}`;
+}
+
 /** The parts of a message that reach the model, in one shape whatever form the client used. */
 function normalized(m: TurnMessage): unknown {
   return {
