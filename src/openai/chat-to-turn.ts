@@ -1,5 +1,5 @@
 import { RequestProblem } from "../turn/request-problem.ts";
-import type { ClientFunction, OutputFormat, ToolChoice, TurnMessage, TurnPart, TurnRequest } from "../turn/turn-request.ts";
+import type { ClientFunction, OutputFormat, ParamPath, ToolChoice, TurnMessage, TurnPart, TurnRequest } from "../turn/turn-request.ts";
 import type { ChatMessage, ChatRequest } from "./chat-request.ts";
 import { webSearchRequest } from "./web-search.ts";
 
@@ -40,6 +40,7 @@ function turnMessage(m: ChatMessage, i: number): TurnMessage {
   const content = typeof m.content === "string" ? [{ type: "text" as const, text: m.content }] : (m.content ?? []).map((p) => turnPart(p, at));
   const calls = (m.tool_calls ?? []).map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments ?? "" }));
   const common = { content, at, ...(calls.length ? { toolCalls: calls } : {}) };
+  // Chat's legacy `function` messages answer no call by id: they stay a labelled result in the user's words.
   if (m.role === "function") return { role: "tool", ...common, ...named(m.tool_call_id ?? m.name) };
   if (m.role === "tool") return { role: "tool", ...common, ...(m.tool_call_id !== undefined ? { callId: m.tool_call_id } : {}), ...named(m.name) };
   return { role: m.role, ...common };
@@ -48,7 +49,7 @@ function turnMessage(m: ChatMessage, i: number): TurnMessage {
 /** What names a tool result that answers no call by id. */
 const named = (name: string | undefined) => (name !== undefined ? { name } : {});
 
-function turnPart(part: NonNullable<Exclude<ChatMessage["content"], string>>[number], at: readonly (string | number)[]): TurnPart {
+function turnPart(part: NonNullable<Exclude<ChatMessage["content"], string>>[number], at: ParamPath): TurnPart {
   if (part.type === "text" && "text" in part && typeof part.text === "string") return { type: "text", text: part.text };
   if (part.type === "image_url" && "image_url" in part) {
     const ref = part.image_url as string | { url: string };
