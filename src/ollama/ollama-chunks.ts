@@ -6,8 +6,9 @@ import { JoinedText } from "../openai/chat-chunks.ts";
 import type { StreamTranslator } from "../stream-translator.ts";
 import { ollamaError, type OllamaErrorBody } from "./ollama-error.ts";
 
-/** A call as Ollama writes it: the arguments as a JSON object, no id. */
+/** A call as Ollama writes it: the arguments as a JSON object; `id` is Codex's, for the client to send back (Ollama's results need none). */
 export interface OllamaToolCall {
+  id: string;
   function: { name: string; arguments: unknown };
 }
 
@@ -88,7 +89,7 @@ export class OllamaChunks implements StreamTranslator<OllamaChunk, OllamaErrorBo
     if (e.type === "text" && e.delta) return [this.#chunk({ content: this.#content.delta(e.delta) })];
     if (e.type === "reasoning" && e.delta && this.#meta.thinking) return [this.#chunk({ thinking: this.#thinking.delta(e.delta) })];
     if (e.type !== "tool_calls") return [];
-    return [this.#chunk({ tool_calls: e.calls.map((c) => ({ function: { name: c.name, arguments: parsedInput(c.arguments) } })) })];
+    return [this.#chunk({ tool_calls: e.calls.map((c) => ({ id: c.callId, function: { name: c.name, arguments: parsedInput(c.arguments) } })) })];
   }
 
   end(): OllamaChunk[] {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boundedJson, boundedTools, cleanText, clientSchema, functionReference, MAX_MODEL_ID_CHARS, toolName } from "../openai/chat-request.ts";
+import { boundedJson, boundedTools, callId, cleanText, clientSchema, functionReference, MAX_MODEL_ID_CHARS, toolName } from "../openai/chat-request.ts";
 import { SCHEMA_LIMITS, withinJsonLimits } from "../turn/json-schema-check.ts";
 
 /**
@@ -20,9 +20,9 @@ const think = z.union([z.boolean(), z.enum(["low", "medium", "high"])]).nullish(
 /** Ollama's runtime options (`num_predict`, `temperature`, `stop`, ...): accepted, none has an effect (docs/api.md). */
 const options = z.record(z.string(), z.unknown()).nullish();
 
-/** A call the model made, replayed: Ollama's arguments are a JSON object, not a string; calls carry no id. */
+/** A call the model made, replayed: Ollama's arguments are a JSON object, not a string; the `id` the adapter answered with may come back. */
 const toolCall = z
-  .object({ function: z.object({ name: functionReference.pipe(cleanText), arguments: boundedJson.optional() }).loose() })
+  .object({ id: callId.optional(), function: z.object({ name: functionReference.pipe(cleanText), arguments: boundedJson.optional() }).loose() })
   .loose();
 
 const message = z

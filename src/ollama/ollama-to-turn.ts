@@ -1,4 +1,3 @@
-import { positionalCallId } from "../turn/tool-continuation.ts";
 import { textMessage, type OutputFormat, type ParamPath, type TurnMessage, type TurnPart, type TurnRequest } from "../turn/turn-request.ts";
 import { ollamaImageUrl } from "./ollama-images.ts";
 import type { OllamaChatRequest, OllamaGenerateRequest, OllamaMessage } from "./ollama-request.ts";
@@ -18,22 +17,24 @@ export function thinkEffort(think: OllamaChatRequest["think"]): string | undefin
 export const showsThinking = (think: OllamaChatRequest["think"]): boolean => think !== undefined && think !== null && think !== false;
 
 /**
- * An `/api/chat` request as a turn request. Each message keeps its index; Ollama's calls carry
- * no ids, so the calls of the assistant message at index i are `call_i_0`, `call_i_1`, ... and
- * the tool messages after it answer them in order (`callIdsByPosition`).
+ * An `/api/chat` request as a turn request. Ollama's tool messages carry no call ids: they answer
+ * the calls of the assistant message before them in order (`resultsByPosition`). A call keeps the
+ * `id` the adapter answered it with when the client sends it back (the `ollama` package does),
+ * so the history matches the warm thread's; else it is numbered by position (`call_<message>_<k>`).
  */
 export function ollamaChatToTurn(body: OllamaChatRequest): TurnRequest {
   const messages: TurnMessage[] = [];
-  let calls: { readonly at: number; answered: number; readonly count: number } | undefined;
+  let open: { readonly ids: readonly string[]; answered: number } | undefined;
   (body.messages ?? []).forEach((m, i) => {
-    if (m.role !== "tool") calls = m.role === "assistant" && m.tool_calls?.length ? { at: i, answered: 0, count: m.tool_calls.length } : undefined;
-    const callId = m.role === "tool" && calls && calls.answered < calls.count ? positionalCallId(calls.at, calls.answered++) : undefined;
-    messages.push(turnMessage(m, i, callId));
+    const message = turnMessage(m, i);
+    if (m.role !== "tool") open = message.toolCalls ? { ids: message.toolCalls.map((c) => c.id ?? ""), answered: 0 } : undefined;
+    const callId = m.role === "tool" && open ? open.ids[open.answered++] : undefined;
+    messages.push(callId ? { ...message, callId } : message);
   });
   return {
     ...common(body, messages, ["messages"]),
     functions: (body.tools ?? []).map((t, i) => ({ name: t.function.name, description: t.function.description, parameters: t.function.parameters, at: ["tools", i] })),
-    callIdsByPosition: true,
+    resultsByPosition: true,
   };
 }
 
@@ -59,11 +60,11 @@ function common(body: OllamaChatRequest | OllamaGenerateRequest, messages: TurnM
   };
 }
 
-function turnMessage(m: OllamaMessage, i: number, callId: string | undefined): TurnMessage {
+function turnMessage(m: OllamaMessage, i: number): TurnMessage {
   const at = ["messages", i];
   const content: TurnPart[] = [{ type: "text", text: m.content ?? "" }, ...ollamaImages(m.images, [...at, "images"])];
-  const toolCalls = (m.tool_calls ?? []).map((c, k) => ({ id: positionalCallId(i, k), name: c.function.name, arguments: JSON.stringify(c.function.arguments ?? {}) }));
-  if (m.role === "tool") return { role: "tool", content, at, ...(callId ? { callId } : {}), ...(m.tool_name ? { name: m.tool_name } : {}) };
+  const toolCalls = (m.tool_calls ?? []).map((c, k) => ({ id: c.id ?? `call_${i}_${k}`, name: c.function.name, arguments: JSON.stringify(c.function.arguments ?? {}) }));
+  if (m.role === "tool") return { role: "tool", content, at, ...(m.tool_name ? { name: m.tool_name } : {}) };
   return { role: m.role, content, at, ...(m.role === "assistant" && toolCalls.length ? { toolCalls } : {}) };
 }
 

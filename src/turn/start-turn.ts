@@ -20,8 +20,8 @@ export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: Pre
   const { continuation } = prepared;
   const paused = continuation ? waiting.take(continuation.key) : undefined;
   if (continuation && paused) {
-    // Positional ids name the paused turn's calls in the order it made them.
-    const results = prepared.callIdsByPosition ? continuation.results.map((r, k) => ({ ...r, callId: paused.callIds[k] ?? r.callId })) : continuation.results;
+    // Results by position answer the paused turn's calls in the order it made them.
+    const results = prepared.resultsByPosition ? continuation.results.map((r, k) => ({ ...r, callId: paused.callIds[k] ?? r.callId })) : continuation.results;
     return paused.resume(results, options.signal, onPause);
   }
   return backend.chat({

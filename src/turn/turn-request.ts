@@ -73,10 +73,10 @@ export interface TurnRequest {
   /** The client asked for web search (Chat's `web_search_options`, the other APIs' search tools). */
   readonly webSearch: WebSearchRequest | undefined;
   /**
-   * The client's calls carry no ids (Ollama): the translator numbers them by position
-   * (`positionalCallId`), and tool results answer a paused turn's calls in order.
+   * The client's tool results carry no call ids (Ollama): they answer the calls before them in
+   * order, and a paused turn is found by the conversation alone, whatever ids the calls carry.
    */
-  readonly callIdsByPosition?: boolean;
+  readonly resultsByPosition?: boolean;
 }
 
 /** A message's text parts as one text. */

@@ -68,7 +68,7 @@ const tools: Tool[] = [
   { type: "function", function: { name: "get_weather", description: "Current weather of a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } },
 ];
 
-test("a tool round trip: tool_calls with object arguments, then the tool message continues the same Codex turn", async () => {
+test("a tool round trip: tool_calls with object arguments, then the tool message continues the same Codex turn, and the next turn its thread", async () => {
   suite.e2e.chatgpt.behave((call) =>
     inputOf(call).some((i) => i.type === "function_call_output")
       ? { deltas: ["It is sunny in Paris."] }
@@ -76,7 +76,7 @@ test("a tool round trip: tool_calls with object arguments, then the tool message
   );
   const messages: Message[] = [{ role: "user", content: "Weather in Paris?" }];
   const first = await client().chat({ model: MODEL, messages, tools });
-  assert.deepEqual(first.message.tool_calls, [{ function: { name: "get_weather", arguments: { city: "Paris" } } }]);
+  assert.deepEqual(first.message.tool_calls, [{ id: "call_w1", function: { name: "get_weather", arguments: { city: "Paris" } } }]);
   assert.equal(suite.e2e.service.waitingTurns.size, 1);
 
   messages.push(first.message, { role: "tool", content: "22 C, sunny", tool_name: "get_weather" });
@@ -89,6 +89,14 @@ test("a tool round trip: tool_calls with object arguments, then the tool message
   assert.equal(output?.call_id, "call_w1");
   assert.match(JSON.stringify(output?.output), /22 C, sunny/);
   assert.equal(suite.e2e.chatgpt.modelCalls.length, calls + 1);
+
+  // The package sends the calls back as it got them, ids included: the next turn continues on the same warm thread.
+  suite.e2e.chatgpt.behave({ deltas: ["You are welcome."] });
+  messages.push({ role: "assistant", content: answer }, { role: "user", content: "Thanks!" });
+  await client().chat({ model: MODEL, messages, tools });
+  const keys = suite.e2e.chatgpt.modelCalls.slice(calls - 1).map((c) => c.body.prompt_cache_key);
+  assert.equal(keys.length, 3);
+  assert.equal(new Set(keys).size, 1, "one thread for the call, its result and the next turn");
 });
 
 test("images reach the model as input_image data URLs; format json and a schema; think shows the reasoning", async () => {

@@ -63,25 +63,34 @@ describe("POST /api/chat", () => {
     assert.deepEqual([t.backend.turns[1]?.reasoningEffort, t.backend.turns[1]?.reasoningSummary], ["low", "none"]);
   });
 
-  test("tools: calls come back with arguments as objects; the tool messages continue the paused turn in order", async () => {
+  test("tools: calls come back with arguments as objects; the tool messages continue the paused turn in order, with or without the calls' ids", async () => {
     const calls = [
       { callId: "call_a", name: "weather", arguments: '{"city":"Oslo"}' },
       { callId: "call_b", name: "time", arguments: "{}" },
     ];
-    const backend = new FakeBackend().script({ pause: calls }).script(...answer(["Sunny at noon."]));
+    const backend = new FakeBackend().script({ pause: calls }).script(...answer(["Sunny at noon."])).script({ pause: calls }).script(...answer(["Still sunny."]));
     const t = createTestApp({ backend });
     const tools = [{ type: "function", function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }, { type: "function", function: { name: "time" } }];
-    const first = (await (await post(t, "/api/chat", chat({ tools, stream: false }))).json()) as { message: Json };
-    assert.deepEqual(first.message.tool_calls, [{ function: { name: "weather", arguments: { city: "Oslo" } } }, { function: { name: "time", arguments: {} } }]);
-
-    const messages = [...chat().messages, first.message, { role: "tool", content: "12 C", tool_name: "weather" }, { role: "tool", content: "12:00" }];
-    const second = (await (await post(t, "/api/chat", chat({ tools, messages, stream: false }))).json()) as { message: Json };
-    assert.equal(second.message.content, "Sunny at noon.");
-    assert.equal(t.backend.turns.length, 1, "no new turn: the paused one went on");
-    assert.deepEqual(t.backend.paused[0]?.resumedWith, [
+    const results = [{ role: "tool", content: "12 C", tool_name: "weather" }, { role: "tool", content: "12:00" }];
+    const expected = [
       { callId: "call_a", output: "12 C" },
       { callId: "call_b", output: "12:00" },
-    ]);
+    ];
+    const first = (await (await post(t, "/api/chat", chat({ tools, stream: false }))).json()) as { message: Json };
+    assert.deepEqual(first.message.tool_calls, [{ id: "call_a", function: { name: "weather", arguments: { city: "Oslo" } } }, { id: "call_b", function: { name: "time", arguments: {} } }]);
+    const second = (await (await post(t, "/api/chat", chat({ tools, messages: [...chat().messages, first.message, ...results], stream: false }))).json()) as { message: Json };
+    assert.equal(second.message.content, "Sunny at noon.");
+    assert.equal(t.backend.turns.length, 1, "no new turn: the paused one went on");
+    assert.deepEqual(t.backend.paused[0]?.resumedWith, expected);
+
+    // A client that keeps only Ollama's documented fields sends the calls back without their ids.
+    const asked = [{ role: "user", content: "Again?" }];
+    const third = (await (await post(t, "/api/chat", chat({ tools, messages: asked, stream: false }))).json()) as { message: { tool_calls: Json[] } };
+    const bare = { role: "assistant", content: "", tool_calls: third.message.tool_calls.map((c) => ({ function: c.function })) };
+    const fourth = (await (await post(t, "/api/chat", chat({ tools, messages: [...asked, bare, ...results], stream: false }))).json()) as { message: Json };
+    assert.equal(fourth.message.content, "Still sunny.");
+    assert.equal(t.backend.turns.length, 2);
+    assert.deepEqual(t.backend.paused[1]?.resumedWith, expected);
   });
 
   test("images: base64 without a prefix becomes a data URL of the sniffed type; anything else is a 400 naming the image", async () => {
