@@ -190,6 +190,31 @@ describe("Ollama's model endpoints", () => {
     assert.match(((await bad.json()) as { error: string }).error, /messages\[0\]\.role/);
   });
 
+  test("the shared guarantees: input limits, a busy 429, a client that leaves interrupts the turn, /metrics labels by Ollama's route", async () => {
+    const t = createTestApp({ env: { MAX_CONCURRENT_REQUESTS: "1", MAX_QUEUE_LENGTH: "0", MAX_MESSAGES: "2" } });
+    const tooMany = await post(t, "/api/chat", chat({ messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }, { role: "user", content: "c" }] }));
+    assert.equal(tooMany.status, 400);
+    assert.match(((await tooMany.json()) as { error: string }).error, /Too many messages/);
+
+    t.backend.script({ event: { type: "text", delta: "Hi" } }, { hang: true });
+    const client = new AbortController();
+    const streaming = await t.app.request("/api/chat", { method: "POST", signal: client.signal, headers: { "content-type": "application/json", authorization: `Bearer ${TEST_KEY}` }, body: JSON.stringify(chat()) });
+    assert.equal(streaming.status, 200);
+    const busy = await post(t, "/api/generate", { model: "gpt-5.5", prompt: "x" });
+    assert.equal(busy.status, 429);
+    assert.ok(busy.headers.get("retry-after"));
+    assert.deepEqual(Object.keys((await busy.json()) as Json), ["error"]);
+    client.abort();
+    await streaming.body?.cancel().catch(() => undefined);
+    await t.backend.waitForTurns(1);
+    for (let i = 0; i < 50 && !t.backend.turns[0]?.aborted; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(t.backend.turns[0]?.aborted, true, "the turn was interrupted");
+
+    const metrics = await (await call(t, "GET", "/metrics")).text();
+    assert.match(metrics, /codex_provider_requests_total\{route="\/api\/generate",status="429",code="wrapper_busy"\} 1/);
+    assert.match(metrics, /codex_provider_requests_total\{route="\/api\/chat",status="400"/);
+  });
+
   test("docs/api.md shows the Ollama compatibility table", () => {
     const doc = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8");
     assert.ok(doc.includes(compatibilityTable(OLLAMA_PARAMETERS)), "docs/api.md Ollama table is out of date");
