@@ -4,8 +4,8 @@ import type { AppEnv } from "../app-env.ts";
 /**
  * `GET /` (and `HEAD /`): someone opened the adapter's address. A browser goes to the dashboard;
  * anything else (a probe, curl) gets text whose first line is Ollama's own answer, "Ollama is
- * running": Ollama's clients probe the root for it before they use /api, which the adapter serves.
- * The lines after it say what really runs here. Unauthenticated, like /healthz: it says nothing a
+ * running": tools that look for an Ollama server check for it (Ollama's CLI probes `HEAD /`), and
+ * the adapter serves Ollama's API. The lines after it say what really runs here. Unauthenticated, like /healthz: it says nothing a
  * client of this port does not already know.
  */
 export function rootRoutes(dashboardEnabled: boolean): Hono<AppEnv> {
