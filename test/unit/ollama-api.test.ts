@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { BackendError } from "../../src/backend/backend-error.ts";
+import { systemClock } from "../../src/core/clock.ts";
 import { OLLAMA_PARAMETERS } from "../../src/ollama/ollama-parameters.ts";
 import { compatibilityTable } from "../../src/openai/parameters.ts";
 import { answer, createTestApp, FakeBackend, TEST_KEY, USAGE, type TestApp } from "../helpers/fake-backend.ts";
@@ -34,6 +35,16 @@ describe("POST /api/chat", () => {
     assert.equal(last.done_reason, "stop");
     assert.deepEqual([last.prompt_eval_count, last.eval_count, last.load_duration], [USAGE.inputTokens, USAGE.outputTokens, 0]);
     for (const field of ["total_duration", "prompt_eval_duration", "eval_duration"]) assert.equal(typeof last[field], "number", field);
+  });
+
+  test("a silent backend: the keep-alive is an empty object of the answer's shape, never a line a client cannot parse", async () => {
+    const backend = new FakeBackend().script({ event: { type: "text", delta: "early" } }, { event: { type: "text", delta: "late" }, delayMs: 1700 }, { event: { type: "done" } });
+    const t = createTestApp({ backend, env: { SSE_KEEPALIVE_SECONDS: "1" }, clock: systemClock });
+    const objects = await lines(await post(t, "/api/chat", chat()));
+    const contents = objects.map((o) => (o.message as Json).content);
+    assert.ok(contents.length >= 4 && contents[0] === "early" && contents.at(-2) === "late", JSON.stringify(contents));
+    assert.ok(contents.slice(1, -2).every((c) => c === ""), "keep-alives between the deltas carry nothing");
+    assert.ok(objects.slice(0, -1).every((o) => o.done === false && o.model === "gpt-5.5"));
   });
 
   test("stream:false answers one object; an error after the stream opened is one {error} line", async () => {
