@@ -5,7 +5,7 @@ import { cors } from "hono/cors";
 import { Shutdown } from "./core/shutdown.ts";
 import { BackendError } from "./backend/backend-error.ts";
 import { ApiError, ClientGoneError, NotFoundError, UnavailableError } from "./errors.ts";
-import { API_MOUNTS, API_SCOPES, apiFamily, type ApiFamily } from "./http/api-routes.ts";
+import { API_MOUNTS, API_SCOPES, apiFamily, FAMILY_MOUNTS, type ApiFamily } from "./http/api-routes.ts";
 import { toApiError } from "./http/backend-errors.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import type { AppEnv } from "./http/app-env.ts";
@@ -27,6 +27,10 @@ import { responsesRoutes } from "./http/routes/responses.ts";
 import { messagesRoutes } from "./http/routes/messages.ts";
 import { anthropicError } from "./anthropic/anthropic-error.ts";
 import { usageRoutes } from "./http/routes/usage.ts";
+import { ollamaRoutes } from "./http/routes/ollama.ts";
+import { ollamaModelRoutes } from "./http/routes/ollama-models.ts";
+import { ollamaRefusedRoutes } from "./http/routes/ollama-refused.ts";
+import { ollamaError } from "./ollama/ollama-error.ts";
 import { AccountCache } from "./http/account-cache.ts";
 import { USAGE_LIMIT_HEADERS, usageLimitHeaders } from "./openai/usage-limits.ts";
 
@@ -96,29 +100,34 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     throw new UnavailableError("The adapter is shutting down; retry in a moment.", { code: "shutting_down" });
   });
 
-  const api = new Hono<AppEnv>();
   const auth = bearerAuth(deps.apiKey, keyLocation(config));
   // Every API path needs the key; Anthropic's clients may send it as `x-api-key`.
-  const familyAuth: Record<ApiFamily, MiddlewareHandler> = { openai: auth, anthropic: bearerAuth(deps.apiKey, keyLocation(config), true) };
-  for (const { pattern, family } of API_SCOPES) api.use(pattern, familyAuth[family]);
-  // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
-  api.use("*", async (c, next) => {
-    await next();
-    for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), clock.nowSeconds()))) c.res.headers.set(name, value);
-  });
-  api.route("/", modelRoutes(deps.catalog, clock.nowSeconds(), config.modelsListEfforts));
-  api.route("/", chatRoutes(deps));
-  api.route("/", responsesRoutes(deps));
-  api.route("/", messagesRoutes(deps));
+  const familyAuth: Record<ApiFamily, MiddlewareHandler> = { openai: auth, anthropic: bearerAuth(deps.apiKey, keyLocation(config), true), ollama: auth };
   // One cache of the account details, for /v1/usage and the dashboard alike.
   const accounts = new AccountCache(deps.backend, clock);
-  api.route("/", usageRoutes(accounts));
+  const started = clock.nowSeconds();
+  const familyRoutes: Record<ApiFamily, readonly Hono<AppEnv>[]> = {
+    openai: [modelRoutes(deps.catalog, started, config.modelsListEfforts), chatRoutes(deps), responsesRoutes(deps), usageRoutes(accounts)],
+    anthropic: [messagesRoutes(deps)],
+    ollama: [ollamaRoutes(deps), ollamaModelRoutes(deps, started), ollamaRefusedRoutes()],
+  };
 
   app.route("/", rootRoutes(config.dashboardEnabled));
   app.route("/", healthRoutes(deps.readiness));
   app.route("/", metricsRoutes(telemetry.metrics, config.metricsPublic ? undefined : auth));
   if (config.dashboardEnabled) app.route("/dashboard", dashboardRoutes({ ...deps, accounts, signIn: deps.backend, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
-  for (const mount of API_MOUNTS) app.route(mount, api);
+  for (const mount of API_MOUNTS) {
+    const families = (Object.keys(FAMILY_MOUNTS) as ApiFamily[]).filter((f) => FAMILY_MOUNTS[f].includes(mount));
+    const api = new Hono<AppEnv>();
+    for (const { pattern, family } of API_SCOPES) if (families.includes(family)) api.use(pattern, familyAuth[family]);
+    // Every API answer carries the plan's usage limits as Codex last reported them (no extra call).
+    api.use("*", async (c, next) => {
+      await next();
+      for (const [name, value] of Object.entries(usageLimitHeaders(deps.backend.usageLimits(), clock.nowSeconds()))) c.res.headers.set(name, value);
+    });
+    for (const routes of families.flatMap((f) => familyRoutes[f])) api.route("/", routes);
+    app.route(mount, api);
+  }
 
   const errorResponse = (err: Error, c: Context<AppEnv>) => {
     // 499 (nginx's "client closed request"): only the request log sees it, at info (`client_closed`).
@@ -129,13 +138,18 @@ export function createApp(input: AppInput): Hono<AppEnv> {
     if (!(err instanceof ApiError) && !(err instanceof BackendError)) logger.error("unhandled error", { error: err.name });
     if (apiError.status === 401) c.header("WWW-Authenticate", 'Bearer realm="codex-cli-provider"');
     if (apiError.retryAfterSeconds !== undefined) c.header("Retry-After", String(apiError.retryAfterSeconds));
-    if (apiFamily(c.req.path) !== "anthropic") return c.json(apiError.toBody(), apiError.status);
+    const family = apiFamily(c.req.path);
+    if (family === "ollama") return c.json(ollamaError(apiError).body, apiError.status);
+    if (family !== "anthropic") return c.json(apiError.toBody(), apiError.status);
     const { status, body } = anthropicError(apiError, c.get("trace").id);
     c.header("Content-Type", "application/json");
     return c.body(JSON.stringify(body), status as ContentfulStatusCode); // 529 is Anthropic's own
   };
   // Answered, not thrown: a throw here would skip the request middleware's bookkeeping.
-  app.notFound((c) => errorResponse(new NotFoundError("Unknown route. The API is served under /v1 (e.g. POST /v1/chat/completions)."), c));
+  app.notFound((c) => {
+    const where = apiFamily(c.req.path) === "ollama" ? "Ollama's API is served under /api (e.g. POST /api/chat)" : "The API is served under /v1 (e.g. POST /v1/chat/completions)";
+    return errorResponse(new NotFoundError(`Unknown route. ${where}.`), c);
+  });
   app.onError(errorResponse);
   return app;
 }

@@ -4,7 +4,7 @@ export interface ErrorBody {
 }
 
 export abstract class ApiError extends Error {
-  abstract readonly status: 400 | 401 | 403 | 404 | 408 | 413 | 429 | 500 | 502 | 503 | 504;
+  abstract readonly status: 400 | 401 | 403 | 404 | 408 | 413 | 429 | 500 | 501 | 502 | 503 | 504;
   abstract readonly type: string;
   abstract readonly code: string | null;
   readonly param: string | null;
@@ -100,6 +100,13 @@ export class InternalError extends ApiError {
   readonly status = 500;
   readonly type = "server_error";
   readonly code = "internal_error";
+}
+
+/** An endpoint of a client API that cannot exist in front of Codex (Ollama's model management, embeddings). */
+export class NotImplementedError extends ApiError {
+  readonly status = 501;
+  readonly type = "invalid_request_error";
+  readonly code = "unsupported_endpoint";
 }
 
 export class UpstreamError extends ApiError {

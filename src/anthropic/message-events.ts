@@ -265,7 +265,7 @@ function searchResults(citations: readonly Citation[]): WebSearchResult[] {
 }
 
 /** The model's arguments as an object; text that is not a JSON object is kept under `input` rather than lost. */
-function parsedInput(text: string): unknown {
+export function parsedInput(text: string): unknown {
   try {
     const value: unknown = JSON.parse(text || "{}");
     return typeof value === "object" && value !== null && !Array.isArray(value) ? value : { input: value };

@@ -35,7 +35,7 @@ export async function firstEvent<T>(iterator: AsyncIterator<T>, waitMs: number):
 }
 
 /**
- * An SSE response: `write` produces the frames; when it throws, the failure is reported once
+ * A stream response (`contentType`: SSE, or Ollama's NDJSON): `write` produces the frames; when it throws, the failure is reported once
  * through `writeError` (in the API's own error frame) and noted on the trace, or the request
  * counts as 499 when the client left. The slot is finished and the trace ended when the
  * stream ends, whatever the outcome; a client that stops reading is dropped once the turn was
@@ -47,10 +47,11 @@ export function eventStream(
   keepAlive: KeepAlive,
   write: (sse: SseWriter) => Promise<void>,
   writeError: (sse: SseWriter, error: ApiError) => Promise<void>,
+  contentType: string,
 ): Response {
   const trace = c.get("trace");
   trace.defer();
-  c.header("Content-Type", "text/event-stream; charset=utf-8");
+  c.header("Content-Type", contentType);
   c.header("Cache-Control", "no-cache");
   c.header("X-Accel-Buffering", "no");
   return stream(c, async (s) => {

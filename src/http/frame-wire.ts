@@ -7,13 +7,17 @@ export interface FrameWire<Frame> {
   close(sse: SseWriter): Promise<void>;
   /** Written whenever the stream was quiet for the keep-alive interval. */
   readonly keepAlive: string;
+  readonly contentType: string;
 }
+
+const EVENT_STREAM = "text/event-stream; charset=utf-8";
 
 /** Chat completions: `data:` frames only, closed by `data: [DONE]`. */
 export const DATA_FRAMES: FrameWire<object> = {
   write: (sse, frame) => sse.data(frame),
   close: (sse) => sse.done(),
   keepAlive: COMMENT_KEEP_ALIVE,
+  contentType: EVENT_STREAM,
 };
 
 /** The Responses API: every frame named by its `type` (`event: <type>` then `data:`). */
@@ -21,6 +25,7 @@ export const NAMED_FRAMES: FrameWire<{ readonly type: string }> = {
   write: (sse, frame) => sse.event(frame.type, frame),
   close: () => Promise.resolve(),
   keepAlive: COMMENT_KEEP_ALIVE,
+  contentType: EVENT_STREAM,
 };
 
 /** The Messages API: named frames, and `ping` events to keep alive (its clients expect those, not SSE comments). */
@@ -28,3 +33,16 @@ export const MESSAGES_FRAMES: FrameWire<{ readonly type: string }> = {
   ...NAMED_FRAMES,
   keepAlive: `event: ping\ndata: ${JSON.stringify({ type: "ping" })}\n\n`,
 };
+
+/**
+ * Ollama's API: one JSON object per line (NDJSON). Its clients parse every line, so the
+ * keep-alive is an object of the answer's own shape with nothing in it, not a blank line.
+ */
+export function ndjsonFrames(keepAlive: object): FrameWire<object> {
+  return {
+    write: (sse, frame) => sse.line(frame),
+    close: () => Promise.resolve(),
+    keepAlive: `${JSON.stringify(keepAlive)}\n`,
+    contentType: "application/x-ndjson",
+  };
+}

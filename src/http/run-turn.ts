@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { AppDeps } from "../app-deps.ts";
 import type { Clock } from "../core/clock.ts";
 import type { ChatEvent } from "../backend/types.ts";
+import type { ApiError } from "../errors.ts";
 import type { PreparedTurn } from "../turn/prepare-turn.ts";
 import { startTurn } from "../turn/start-turn.ts";
 import { translateAll, type StreamTranslator } from "../stream-translator.ts";
@@ -88,7 +89,8 @@ async function streamTurn<Frame, ErrorFrame>(
     await writeAll(sse, translator.end());
     await wire.close(sse);
   };
-  return eventStream(c, turn.slot, { ms: keepAliveMs, frame: wire.keepAlive, clock }, write, (sse, error) => wire.write(sse, translator.error(error)));
+  const writeError = (sse: SseWriter, error: ApiError) => wire.write(sse, translator.error(error));
+  return eventStream(c, turn.slot, { ms: keepAliveMs, frame: wire.keepAlive, clock }, write, writeError, wire.contentType);
 }
 
 /** Waits briefly for the first event before a stream opens; a failure by then frees the slot and is the error to report. */

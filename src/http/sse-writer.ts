@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.ts";
 /** A `: keep-alive` comment; the Messages API sends its own `ping` event instead. */
 export const COMMENT_KEEP_ALIVE = ": keep-alive\n\n";
 
-/** Writes `data:` frames and a keep-alive frame whenever nothing was written for a while. */
+/** Writes a stream's frames (`data:` frames, or NDJSON lines) and a keep-alive frame whenever nothing was written for a while. */
 export class SseWriter {
   readonly #stream: StreamingApi;
   readonly #timer: NodeJS.Timeout;
@@ -32,6 +32,11 @@ export class SseWriter {
   /** A named event (the Responses API names every frame by its `type`). */
   event(name: string, payload: object): Promise<void> {
     return this.#write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+  }
+
+  /** One JSON object on its own line (Ollama's NDJSON stream). */
+  line(payload: object): Promise<void> {
+    return this.#write(`${JSON.stringify(payload)}\n`);
   }
 
   done(): Promise<void> {

@@ -102,7 +102,7 @@ export class ChatChunks implements StreamTranslator<ChatChunk, ErrorBody> {
 }
 
 /** One text made of parts: a part's first non-empty delta is preceded by MESSAGE_BREAK when text came before it. */
-class JoinedText {
+export class JoinedText {
   #started = false;
   #breakPending = false;
   #length = 0;

@@ -14,6 +14,8 @@ export interface PreparedTurn extends TurnInput {
   readonly continuation: Continuation | undefined;
   /** The key under which a turn paused by this request is kept. */
   pauseKey(callIds: readonly string[]): string;
+  /** The request's tool results answer a paused turn's calls in order. */
+  readonly resultsByPosition: boolean;
   /** Whether any message carries an image (the model must accept image input). */
   readonly hasImages: boolean;
   readonly webSearch: WebSearchRequest | undefined;
@@ -29,6 +31,7 @@ export function prepareTurn(request: TurnRequest, limits: TurnLimits, features: 
   requireFeatures(features, { tools: offered.tools.length > 0, outputSchema: output.outputSchema !== undefined, images: hasImages, webSearch: webSearch !== undefined });
 
   const settings = turnSettings(request);
+  const byPosition = request.resultsByPosition === true;
   const oneCall = !request.parallelToolCalls && offered.tools.length ? ONE_CALL_AT_A_TIME : undefined;
   const extra = [offered.instruction, oneCall, output.instruction].filter((s): s is string => s !== undefined);
   return {
@@ -36,8 +39,10 @@ export function prepareTurn(request: TurnRequest, limits: TurnLimits, features: 
     instructions: [turn.instructions, ...extra].filter(Boolean).join("\n\n") || undefined,
     tools: offered.tools,
     outputSchema: output.outputSchema,
-    continuation: offered.tools.length ? findContinuation(request.messages, settings) : undefined,
-    pauseKey: (callIds) => waitingKey(request.messages, settings, callIds),
+    continuation: offered.tools.length ? findContinuation(request.messages, settings, byPosition) : undefined,
+    // Results without call ids find the paused turn by the conversation alone.
+    pauseKey: (callIds) => waitingKey(request.messages, settings, byPosition ? [] : callIds),
+    resultsByPosition: byPosition,
     hasImages,
     webSearch,
   };

@@ -19,7 +19,11 @@ export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: Pre
   const onPause = (turn: PausedTurn) => waiting.add(prepared.pauseKey(turn.callIds), turn);
   const { continuation } = prepared;
   const paused = continuation ? waiting.take(continuation.key) : undefined;
-  if (continuation && paused) return paused.resume(continuation.results, options.signal, onPause);
+  if (continuation && paused) {
+    // Results by position answer the paused turn's calls in the order it made them.
+    const results = prepared.resultsByPosition ? continuation.results.map((r, k) => ({ ...r, callId: paused.callIds[k] ?? r.callId })) : continuation.results;
+    return paused.resume(results, options.signal, onPause);
+  }
   return backend.chat({
     model: options.model,
     reasoningEffort: options.reasoningEffort,

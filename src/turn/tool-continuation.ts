@@ -29,9 +29,10 @@ export function waitingKey(messages: readonly TurnMessage[], settings: TurnSetti
 
 /**
  * When the request ends with results for every tool call of the assistant message before
- * them, the key of the turn that may still wait for them, and the results.
+ * them, the key of the turn that may still wait for them, and the results. `byPosition`: the
+ * key leaves the call ids out (see TurnRequest.resultsByPosition), as the pause's key must.
  */
-export function findContinuation(messages: readonly TurnMessage[], settings: TurnSettings): Continuation | undefined {
+export function findContinuation(messages: readonly TurnMessage[], settings: TurnSettings, byPosition = false): Continuation | undefined {
   let start = messages.length;
   while (start > 0 && messages[start - 1]?.role === "tool") start -= 1;
   const assistant = messages[start - 1];
@@ -40,7 +41,7 @@ export function findContinuation(messages: readonly TurnMessage[], settings: Tur
   const results = messages.slice(start).map((m) => ({ callId: m.callId ?? "", output: messageText(m) }));
   const answered = new Set(results.map((r) => r.callId));
   if (callIds.some((id) => id === undefined || !answered.has(id)) || answered.size !== callIds.length) return undefined;
-  return { key: waitingKey(messages.slice(0, start - 1), settings, callIds as string[]), results };
+  return { key: waitingKey(messages.slice(0, start - 1), settings, byPosition ? [] : (callIds as string[])), results };
 }
 
 /** The parts of a message that reach the model, in one shape whatever form the client used. */

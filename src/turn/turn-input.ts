@@ -97,7 +97,7 @@ function messageContent(m: TurnMessage, messagesAt: ParamPath, maxImageBytes: nu
     if (m.role !== "user") {
       throw new RequestProblem("Images are accepted in user messages only.", m.at ? [...m.at, "content"] : messagesAt, "unsupported_content");
     }
-    images.push(checkImageUrl(part.url, maxImageBytes, m.at ? [...m.at, "content", p] : messagesAt));
+    images.push(checkImageUrl(part.url, maxImageBytes, part.at ?? (m.at ? [...m.at, "content", p] : messagesAt)));
   });
   return { text: messageText(m), images };
 }

@@ -7,7 +7,10 @@ import type { WebSearchRequest } from "../backend/types.ts";
  */
 export type ParamPath = readonly (string | number)[];
 
-export type TurnPart = { readonly type: "text"; readonly text: string } | { readonly type: "image"; readonly url: string };
+export type TurnPart =
+  | { readonly type: "text"; readonly text: string }
+  /** `at`: where the image sits when that is not its message's `content[i]` (Ollama's `images[j]`). */
+  | { readonly type: "image"; readonly url: string; readonly at?: ParamPath };
 
 /** A call the model made earlier in the conversation, replayed by the client. */
 export interface TurnToolCall {
@@ -69,6 +72,11 @@ export interface TurnRequest {
   readonly outputFormat: OutputFormat | undefined;
   /** The client asked for web search (Chat's `web_search_options`, the other APIs' search tools). */
   readonly webSearch: WebSearchRequest | undefined;
+  /**
+   * The client's tool results carry no call ids (Ollama): they answer the calls before them in
+   * order, and a paused turn is found by the conversation alone, whatever ids the calls carry.
+   */
+  readonly resultsByPosition?: boolean;
 }
 
 /** A message's text parts as one text. */

@@ -4,6 +4,7 @@ import { chatApi } from "./fuzz-chat-api.ts";
 import { bodyText, type HostileEdit, type Verdict } from "./fuzz-hostile.ts";
 import { countTokensApi, messagesApi } from "./fuzz-messages-api.ts";
 import type { Expectation, Success } from "./fuzz-oracle.ts";
+import { ollamaChatApi, ollamaGenerateApi } from "./fuzz-ollama-api.ts";
 import { responsesApi } from "./fuzz-responses-api.ts";
 
 export type FuzzLimits = Pick<Config, "maxRequestBodyBytes" | "maxMessages" | "maxTotalTextChars">;
@@ -47,6 +48,8 @@ export const POST_ROUTES: readonly FuzzRoute[] = [
   { path: "/v1/messages", api: messagesApi },
   { path: "/messages", api: messagesApi },
   { path: "/v1/messages/count_tokens", api: countTokensApi },
+  { path: "/api/chat", api: ollamaChatApi },
+  { path: "/api/generate", api: ollamaGenerateApi },
 ];
 
 /** One generated request. Printed compactly when fast-check reports a counterexample. */

@@ -1,4 +1,4 @@
-import { judgeInnocent, type ChatSuccess, type MessagesSuccess, type ResponsesSuccess } from "./fuzz-oracle.ts";
+import { judgeInnocent, type ChatSuccess, type MessagesSuccess, type OllamaSuccess, type ResponsesSuccess } from "./fuzz-oracle.ts";
 
 /**
  * The innocent streams of the fuzz tests: while the fuzzed bodies are sent, one ordinary stream
@@ -18,7 +18,7 @@ export const isInnocent = (text: string): boolean => text.includes(INNOCENT_MARK
 interface InnocentStream {
   readonly path: string;
   readonly body: Record<string, unknown>;
-  readonly success: ChatSuccess | ResponsesSuccess | MessagesSuccess;
+  readonly success: ChatSuccess | ResponsesSuccess | MessagesSuccess | OllamaSuccess;
 }
 
 const INNOCENT_STREAMS: readonly InnocentStream[] = [
@@ -36,6 +36,11 @@ const INNOCENT_STREAMS: readonly InnocentStream[] = [
     path: "/v1/messages",
     body: { model: "claude-sonnet-4-5", max_tokens: 1024, messages: [{ role: "user", content: INNOCENT_MARK }], stream: true },
     success: { kind: "messages", stream: true, model: "claude-sonnet-4-5" },
+  },
+  {
+    path: "/api/chat",
+    body: { model: "codex-cli-default", messages: [{ role: "user", content: INNOCENT_MARK }] },
+    success: { kind: "ollama_chat", stream: true, model: "codex-cli-default" },
   },
 ];
 

@@ -32,7 +32,15 @@ export interface CountTokensSuccess {
   readonly kind: "count_tokens";
 }
 
-export type Success = ChatSuccess | ResponsesSuccess | MessagesSuccess | CountTokensSuccess;
+/** What a successful /api/chat or /api/generate answer to one body must look like. */
+export interface OllamaSuccess {
+  readonly kind: "ollama_chat" | "ollama_generate";
+  readonly stream: boolean;
+  /** The model the answer names: the request's. */
+  readonly model: string;
+}
+
+export type Success = ChatSuccess | ResponsesSuccess | MessagesSuccess | CountTokensSuccess | OllamaSuccess;
 export type ApiKind = Success["kind"];
 
 /** The answers a fuzz case may get, decided from its bytes and how it was built (see fuzz-bodies.ts). */
@@ -122,6 +130,8 @@ const anthropicErrorBody = z.strictObject({
 const UNREADABLE = /^Request body is (not valid JSON|empty)/;
 
 const isAnthropic = (api: ApiKind) => api === "messages" || api === "count_tokens";
+const isOllama = (api: ApiKind): api is OllamaSuccess["kind"] => api === "ollama_chat" || api === "ollama_generate";
+const isOllamaSuccess = (want: Success): want is OllamaSuccess => isOllama(want.kind);
 
 /**
  * The one oracle of the fuzz tests: fails unless `res` is an acceptable answer for a body of
@@ -156,6 +166,13 @@ function assertError(res: Response, text: string, api: ApiKind, why: "too-large"
   assert.equal(res.status, why === "too-large" ? 413 : 400, seen);
   assert.match(res.headers.get("content-type") ?? "", /^application\/json/, seen);
   assert.ok(Buffer.byteLength(text) <= MAX_ERROR_BYTES, `a ${Buffer.byteLength(text)}-byte error; ${seen}`);
+  if (isOllama(api)) {
+    // Ollama's shape has no type or code: the status and the message say it all.
+    const { error } = conform(z.strictObject({ error: z.string().min(1) }), parseJson(text, seen), seen);
+    if (why === "invalid-json") assert.match(error, UNREADABLE, seen);
+    if (why === "shape") assert.doesNotMatch(error, UNREADABLE, `JSON the reference reads was refused as unreadable; ${seen}`);
+    return;
+  }
   if (isAnthropic(api)) {
     const { error } = conform(anthropicErrorBody, parseJson(text, seen), seen);
     assert.equal(error.type, why === "too-large" ? "request_too_large" : "invalid_request_error", seen);
@@ -176,6 +193,10 @@ function assertSuccess(res: Response, text: string, want: Success): void {
   }
   if (want.kind === "messages") {
     assertMessagesSuccess(res, text, want);
+    return;
+  }
+  if (isOllamaSuccess(want)) {
+    assertOllamaSuccess(res, text, want);
     return;
   }
   const seen = `got 200: ${text.slice(0, 300)}`;
@@ -360,8 +381,48 @@ function assertMessagesSuccess(res: Response, text: string, want: MessagesSucces
   assertFinishedMessage({ ...start.message, content: blocks, stop_reason: "end_turn" }, want, seen);
 }
 
+const ollamaStats = {
+  done_reason: z.enum(["stop", "load", "unload"]),
+  total_duration: z.int().min(0),
+  load_duration: z.int().min(0),
+  prompt_eval_count: z.int().min(0),
+  prompt_eval_duration: z.int().min(0),
+  eval_count: z.int().min(0),
+  eval_duration: z.int().min(0),
+};
+const ollamaHead = { model: z.string(), created_at: z.iso.datetime() };
+/** One object of an answer (the fuzz bodies never get tool calls); `done` ones carry the stats (a load call's only its reason). */
+const ollamaObject = z.union([
+  z.strictObject({ ...ollamaHead, message: z.strictObject({ role: z.literal("assistant"), content: z.string(), thinking: z.string().optional() }), done: z.boolean(), ...partial(ollamaStats) }),
+  z.strictObject({ ...ollamaHead, response: z.string(), thinking: z.string().optional(), done: z.boolean(), ...partial(ollamaStats) }),
+]);
+
+function partial<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+}
+
+/** Ollama: one object, or NDJSON lines, each of the endpoint's shape and the request's model, only the last `done` with its reason. */
+function assertOllamaSuccess(res: Response, text: string, want: OllamaSuccess): void {
+  const seen = `got 200: ${text.slice(0, 300)}`;
+  assert.match(res.headers.get("content-type") ?? "", want.stream ? /^application\/x-ndjson/ : /^application\/json/, seen);
+  const objects = (want.stream ? text.split("\n").filter((l) => l !== "") : [text]).map((l) => conform(ollamaObject, parseJson(l, seen), seen));
+  assert.ok(objects.length > 0, seen);
+  assert.ok(objects.every((o) => ("message" in o) === (want.kind === "ollama_chat")), `the endpoint's shape; ${seen}`);
+  assert.ok(objects.every((o) => wellFormed(o.model) === wellFormed(want.model)), `the request's model; ${seen}`);
+  assert.deepEqual(objects.map((o) => o.done), objects.map((_, i) => i === objects.length - 1), `only the last is done; ${seen}`);
+  assert.ok(objects.at(-1)?.done_reason, `the last names why it ended; ${seen}`);
+}
+
 /** The text an answer streamed: its content deltas, in order. */
-function streamedText(kind: "chat" | "responses" | "messages", text: string): string {
+function streamedText(kind: "chat" | "responses" | "messages" | OllamaSuccess["kind"], text: string): string {
+  if (isOllama(kind)) {
+    return text
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as { message?: { content: string }; response?: string })
+      .map((o) => o.message?.content ?? o.response ?? "")
+      .join("");
+  }
   if (kind === "chat") {
     return parseSse(text)
       .data.filter((d) => d !== "[DONE]")
@@ -383,7 +444,7 @@ function streamedText(kind: "chat" | "responses" | "messages", text: string): st
  * API's shape (every frame, the end frame, no error), with exactly the text it was sent, and
  * no sign that Codex restarted under it.
  */
-export async function judgeInnocent(res: Response, want: ChatSuccess | ResponsesSuccess | MessagesSuccess, expected: string): Promise<void> {
+export async function judgeInnocent(res: Response, want: ChatSuccess | ResponsesSuccess | MessagesSuccess | OllamaSuccess, expected: string): Promise<void> {
   const text = await res.text();
   const seen = `innocent ${want.kind} stream: got ${res.status}: ${text.slice(0, 300)} … ${text.slice(-300)}`;
   assert.equal(res.status, 200, seen);

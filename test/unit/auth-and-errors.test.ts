@@ -184,14 +184,19 @@ describe("unknown routes and methods", () => {
 });
 
 describe("the root", () => {
-  test("GET / without a key: a browser is sent to the dashboard, anything else told where the API and the dashboard are", async () => {
+  test("GET / without a key: a browser is sent to the dashboard, anything else reads Ollama's \"Ollama is running\" first, then where the APIs and the dashboard are", async () => {
     const t = createTestApp();
     const browser = await t.app.request("http://127.0.0.1:8320/", { headers: { accept: "text/html,application/xhtml+xml" } });
     assert.equal(browser.status, 302);
     assert.equal(browser.headers.get("location"), "/dashboard/");
     const probe = await t.app.request("http://127.0.0.1:8320/");
     assert.equal(probe.status, 200);
-    assert.equal(await probe.text(), "codex-cli-provider is running.\nAPI: http://127.0.0.1:8320/v1 (with the bearer key)\nDashboard: http://127.0.0.1:8320/dashboard/\n");
+    const text = await probe.text();
+    assert.ok(text.startsWith("Ollama is running\n"), text);
+    assert.equal(
+      text,
+      "Ollama is running\ncodex-cli-provider: OpenAI's and Anthropic's APIs at http://127.0.0.1:8320/v1, Ollama's at http://127.0.0.1:8320/api (with the bearer key)\nDashboard: http://127.0.0.1:8320/dashboard/\n",
+    );
     assert.equal((await t.app.request("http://127.0.0.1:8320/", { method: "HEAD" })).status, 200);
   });
 

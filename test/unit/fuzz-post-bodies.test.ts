@@ -94,6 +94,9 @@ describe("the fuzz oracle refuses what it must", () => {
           ] as [string, unknown][])
         : []),
     ]);
+  const ollama = { kind: "ollama_chat", stream: false, model: "gpt-5.5" } as const;
+  const ollamaChunk = { model: "gpt-5.5", created_at: "2026-01-01T00:00:00.000Z", message: { role: "assistant", content: "ok" }, done: true, done_reason: "stop" };
+  const ndjson = (objects: unknown[]) => new Response(objects.map((o) => `${JSON.stringify(o)}\n`).join(""), { headers: { "content-type": "application/x-ndjson" } });
   const sse = (frames: [string, unknown][]) =>
     new Response(frames.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join(""), { headers: { "content-type": "text/event-stream" } });
   const refused: [string, () => Response, Expectation][] = [
@@ -120,6 +123,10 @@ describe("the fuzz oracle refuses what it must", () => {
     ["a Messages stream without message_stop", () => messageStream(["ok"], false), { kind: "success", success: { ...messages, stream: true } }],
     ["a Messages stream with an error event", () => sse([["message_start", { type: "message_start", message: started }], ["error", { type: "error", error: { type: "overloaded_error", message: "m" } }]]), { kind: "success-or-400", success: { ...messages, stream: true } }],
     ["a message with another model", () => new Response(JSON.stringify({ ...message, model: "other" }), { headers: { "content-type": "application/json" } }), { kind: "success", success: messages }],
+    ["OpenAI's error shape on Ollama's API", () => error(400, openAiError(null)), { kind: "success-or-400", success: ollama }],
+    ["an Ollama stream without a done object", () => ndjson([{ ...ollamaChunk, done: false }]), { kind: "success", success: { ...ollama, stream: true } }],
+    ["an Ollama stream with an error line", () => ndjson([{ ...ollamaChunk, done: false }, { error: "m" }]), { kind: "success-or-400", success: { ...ollama, stream: true } }],
+    ["an Ollama answer in SSE", () => sse([["message", ollamaChunk]]), { kind: "success", success: { ...ollama, stream: true } }],
     ["count_tokens with an extra field", () => new Response(JSON.stringify({ input_tokens: 1, x: 1 }), { headers: { "content-type": "application/json" } }), { kind: "success", success: { kind: "count_tokens" } }],
   ];
   for (const [what, answer, expect] of refused) {
@@ -127,6 +134,14 @@ describe("the fuzz oracle refuses what it must", () => {
       await assert.rejects(judgeAnswer(answer(), expect), assert.AssertionError);
     });
   }
+
+  test("a well-formed Ollama stream passes, and an innocent one must carry every delta", async () => {
+    const stream = (texts: readonly string[]) => ndjson([...texts.map((content) => ({ ...ollamaChunk, message: { role: "assistant", content }, done: false })), { ...ollamaChunk, message: { role: "assistant", content: "" } }]);
+    const want = { ...ollama, stream: true };
+    await judgeAnswer(stream(["o", "k"]), { kind: "success", success: want });
+    await judgeInnocent(stream(INNOCENT_DELTAS), want, INNOCENT_DELTAS.join(""));
+    await assert.rejects(judgeInnocent(stream(INNOCENT_DELTAS.slice(1)), want, INNOCENT_DELTAS.join("")), assert.AssertionError);
+  });
 
   test("a well-formed Messages stream passes, and an innocent stream must carry every delta", async () => {
     await judgeAnswer(messageStream(["o", "k"]), { kind: "success", success: { ...messages, stream: true } });
