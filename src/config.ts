@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { isLoopbackHost } from "./core/loopback.ts";
 import { detectInstallLayout, type InstallLayout } from "./install-layout.ts";
 import { DEPLOYMENTS, operatorCommands, type OperatorCommands } from "./operator-commands.ts";
 
@@ -72,6 +73,10 @@ export interface Config {
   readonly reasoningSummary: ReasoningSummary;
   /** Web search at the model service for requests that ask for it: live pages, OpenAI's cached index, or refused. */
   readonly webSearch: WebSearchSetting;
+  /** A second port serving Ollama's API only, for apps that assume 11434 (`OLLAMA_PORT`; unset: none). */
+  readonly ollamaPort: number | undefined;
+  /** That port adds the bearer key itself to a request without one (loopback only; docs/security.md). */
+  readonly ollamaWithoutKey: boolean;
 }
 
 export const CODEX_TOOL_MODES = ["direct", "codex"] as const;
@@ -206,6 +211,8 @@ const envSchema = z.object({
   CODEX_TOOL_MODE: choice(CODEX_TOOL_MODES, "direct"),
   REASONING_SUMMARY: choice(REASONING_SUMMARIES, "auto"),
   WEB_SEARCH: choice(WEB_SEARCH_SETTINGS, "live"),
+  OLLAMA_PORT: optionalClampedInt(0, 65535),
+  OLLAMA_WITHOUT_KEY: flag(false),
 });
 
 const DEFAULT_SPARE_THREADS_MAX = 16;
@@ -222,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd(), install:
   }
   const weakness = env.PROXY_API_KEY?.trim() ? describeWeakKey(env.PROXY_API_KEY.trim()) : undefined;
   if (weakness) problems.push(`PROXY_API_KEY ${weakness}`);
+  if (parsed.success) problems.push(...keylessOllamaProblems(parsed.data));
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
 
@@ -276,7 +284,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd(), install:
     codexToolMode: e.CODEX_TOOL_MODE,
     reasoningSummary: e.REASONING_SUMMARY,
     webSearch: e.WEB_SEARCH,
+    ollamaPort: e.OLLAMA_PORT,
+    ollamaWithoutKey: e.OLLAMA_WITHOUT_KEY,
   });
+}
+
+/** A port that answers without a key must be one only this machine reaches. */
+function keylessOllamaProblems(e: z.infer<typeof envSchema>): string[] {
+  if (!e.OLLAMA_WITHOUT_KEY) return [];
+  if (e.OLLAMA_PORT === undefined) return ["OLLAMA_WITHOUT_KEY is set but OLLAMA_PORT is not: the keyless listener is the Ollama port (e.g. OLLAMA_PORT=11434)"];
+  if (!isLoopbackHost(e.HOST.toLowerCase()) && e.HOST !== "::1") return [`OLLAMA_WITHOUT_KEY needs a loopback HOST (127.0.0.1, localhost or ::1), not ${e.HOST}: a port without a key must not be reachable from other machines`];
+  return [];
 }
 
 const PLACEHOLDER = /change.?me|placeholder|your.?(api.?)?key|example|secret|password|replace|xxxx/i;

@@ -7,6 +7,12 @@ export async function serve(config: Config, env: NodeJS.ProcessEnv): Promise<voi
   const logger = createLogger(config.logLevel);
   const service = await startService(config, env, logger);
   logger.info("listening", { url: `${service.url}/v1`, dashboard: config.dashboardEnabled ? `${service.url}/dashboard/` : "off", backend: service.backend.name });
+  if (service.ollamaUrl) logger.info("listening for Ollama apps", { url: service.ollamaUrl, key: config.ollamaWithoutKey ? "not needed" : "required" });
+  if (config.ollamaWithoutKey) {
+    logger.warn(
+      `KEYLESS: ${service.ollamaUrl ?? ""} answers Ollama's API without the bearer key (OLLAMA_WITHOUT_KEY). Every program on this machine, under any user, can use your ChatGPT plan through it; browser pages are refused. docs/security.md`,
+    );
+  }
   logger.info("data directory", { dataDir: config.dataDir, chosenBy: config.dataDirFrom, codexHome: config.codexHome });
   if (service.createdKey) logger.info("created a bearer key for clients", { keyFile: config.proxyApiKeyFile });
   logger.info("clients authenticate with the bearer key", { keyFrom: config.proxyApiKey ? "PROXY_API_KEY" : config.proxyApiKeyFile });

@@ -19,11 +19,14 @@ import type { Logger } from "./core/logger.ts";
 import { Readiness } from "./backend/readiness.ts";
 import { Shutdown } from "./core/shutdown.ts";
 import { listen } from "./http/listen.ts";
+import { ollamaListener } from "./http/ollama-listener.ts";
 import { UnavailableError } from "./errors.ts";
 import { WaitingTurns } from "./turn/waiting-turns.ts";
 
 export interface Service {
   readonly url: string;
+  /** The Ollama port's address (OLLAMA_PORT), when it is on. */
+  readonly ollamaUrl: string | undefined;
   readonly apiKey: string;
   readonly createdKey: boolean;
   readonly backend: Backend;
@@ -118,27 +121,30 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
   await backend.start();
   void readiness.start();
   let inFlight = 0;
-  const { server, port, stats } = await listen({
-    fetch: app.fetch,
-    host: config.host,
-    port: config.port,
-    limits: {
-      headersTimeoutMs: config.httpHeadersTimeoutMs,
-      bodyTimeoutMs: config.httpBodyTimeoutMs,
-      idleTimeoutMs: config.httpIdleTimeoutMs,
-      maxConnections: config.httpMaxConnections,
-    },
-    logger,
-  });
+  const limits = {
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    bodyTimeoutMs: config.httpBodyTimeoutMs,
+    idleTimeoutMs: config.httpIdleTimeoutMs,
+    maxConnections: config.httpMaxConnections,
+  };
+  const { server, port, stats } = await listen({ fetch: app.fetch, host: config.host, port: config.port, limits, logger });
+  const url = `http://${config.host}:${port}`;
   telemetry.metrics.watchConnections(stats);
+  const ollama =
+    config.ollamaPort === undefined
+      ? undefined
+      : await listen({ fetch: ollamaListener(app.fetch, { apiKey, withoutKey: config.ollamaWithoutKey, mainUrl: url }), host: config.host, port: config.ollamaPort, limits, logger });
   // Counted per response, so a stream is in flight until its last byte.
-  server.on("request", (_req, res) => {
-    inFlight += 1;
-    res.once("close", () => (inFlight -= 1));
-  });
+  for (const listening of [server, ollama?.server]) {
+    listening?.on("request", (_req, res) => {
+      inFlight += 1;
+      res.once("close", () => (inFlight -= 1));
+    });
+  }
 
   return {
-    url: `http://${config.host}:${port}`,
+    url,
+    ollamaUrl: ollama ? `http://${config.host}:${ollama.port}` : undefined,
     apiKey,
     createdKey,
     backend,
@@ -155,8 +161,9 @@ export async function startService(config: Config, parentEnv: NodeJS.ProcessEnv,
         shutdown.interrupt(new UnavailableError("The adapter is shutting down and interrupted this request; retry it.", { code: "shutting_down" }));
         await until(() => inFlight === 0, INTERRUPTED_FLUSH_MS, clock);
       }
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const servers = [server, ...(ollama ? [ollama.server] : [])];
+      const closed = Promise.all(servers.map((open) => new Promise<void>((resolve) => open.close(() => resolve()))));
+      for (const open of servers) open.closeAllConnections();
       waitingTurns.clear();
       await backend.stop();
       await relay?.close();

@@ -112,3 +112,17 @@ test("a Codex binary of another version is a readiness failure naming both versi
   run.child.kill("SIGTERM");
   assert.equal(await run.exited, 0);
 });
+
+test("OLLAMA_PORT opens a second port serving Ollama's paths only; keyless, the start says so loudly; SIGTERM closes both", async () => {
+  const run = startMain({ DATA_DIR: tempDir(), OLLAMA_PORT: "0", OLLAMA_WITHOUT_KEY: "true" });
+  await waitFor(() => /"listening for Ollama apps","url":"http:[^"]+","key":"not needed"/.test(run.output()), 30_000, "the Ollama port's line");
+  const ollama = /"listening for Ollama apps","url":"(http:[^"]+)"/.exec(run.output())?.[1] ?? "";
+  assert.match(run.output(), /"level":"warn","msg":"KEYLESS: http:\/\/127\.0\.0\.1:\d+ answers Ollama's API without the bearer key/);
+  assert.equal((await fetch(`${ollama}/`)).status, 200, "the root answers as on the main port");
+  const other = await fetch(`${ollama}/v1/models`);
+  assert.equal(other.status, 404);
+  assert.match(((await other.json()) as { error: string }).error, /Ollama's API only/);
+  run.child.kill("SIGTERM");
+  assert.equal(await run.exited, 0);
+  await assert.rejects(fetch(`${ollama}/`), "the Ollama port is closed too");
+});

@@ -62,6 +62,14 @@ describe("config defaults", () => {
     assert.match(configError({ DEPLOYMENT: "kubernetes" }).message, /DEPLOYMENT/);
   });
 
+  test("the Ollama port is off unless OLLAMA_PORT is set; keyless needs it and a loopback HOST", () => {
+    assert.deepEqual([load().ollamaPort, load().ollamaWithoutKey], [undefined, false]);
+    assert.deepEqual([load({ OLLAMA_PORT: "11434" }).ollamaPort, load({ OLLAMA_PORT: "11434", OLLAMA_WITHOUT_KEY: "true" }).ollamaWithoutKey], [11434, true]);
+    assert.match(configError({ OLLAMA_WITHOUT_KEY: "true" }).message, /OLLAMA_WITHOUT_KEY is set but OLLAMA_PORT is not/);
+    assert.match(configError({ OLLAMA_WITHOUT_KEY: "true", OLLAMA_PORT: "11434", HOST: "0.0.0.0" }).message, /loopback HOST.*0\.0\.0\.0/);
+    assert.equal(load({ OLLAMA_WITHOUT_KEY: "1", OLLAMA_PORT: "11434", HOST: "::1" }).ollamaWithoutKey, true);
+  });
+
   test("the config is frozen", () => {
     const c = load();
     assert.ok(Object.isFrozen(c));
