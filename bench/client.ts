@@ -82,6 +82,28 @@ export async function completion(target: Target, request: ChatBody = PROMPT): Pr
   }
 }
 
+/** One non-streaming Ollama chat (`/api/chat`, `stream: false`): the same turn in Ollama's terms. */
+export async function ollamaChat(target: Target, request: ChatBody): Promise<Outcome> {
+  const started = performance.now();
+  try {
+    const res = await fetch(`${target.url}/api/chat`, {
+      method: "POST",
+      headers: headers(target.apiKey),
+      body: JSON.stringify({ ...request, stream: false }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const body: unknown = await res.json();
+    const ms = performance.now() - started;
+    const message = isRecord(body) && isRecord(body.message) ? body.message : undefined;
+    const text = typeof message?.content === "string" ? message.content : "";
+    if (res.status === 200 && text) return { ok: true, ms, status: res.status, problem: undefined, code: undefined, text };
+    const problem = isRecord(body) && typeof body.error === "string" ? body.error : "no content in the answer";
+    return { ok: false, ms, status: res.status, problem, code: undefined, text };
+  } catch (err) {
+    return { ok: false, ms: performance.now() - started, status: 0, problem: describe(err), code: undefined, text: "" };
+  }
+}
+
 /** One streaming chat completion, read to the end; counts the content deltas. */
 export async function streamingCompletion(target: Target, request: ChatBody = PROMPT): Promise<StreamOutcome> {
   const started = performance.now();

@@ -2,7 +2,7 @@
 import { MODEL_REQUESTS, type FamilyResult, type ModelsResult, type Shape, type ShapeResult } from "./models-run.ts";
 import { median, ms, percentile } from "./percentile.ts";
 
-const SHAPES: readonly Shape[] = ["plain", "function", "search"];
+const SHAPES: readonly Shape[] = ["plain", "function", "search", "ollama"];
 
 /** The shapes a family was measured in (search: the default model only). */
 const measured = (f: FamilyResult): [Shape, ShapeResult][] => SHAPES.flatMap((shape) => (f.shapes[shape] ? [[shape, f.shapes[shape]] as [Shape, ShapeResult]] : []));
@@ -43,15 +43,17 @@ function familyDetails(f: FamilyResult): string[] {
 
 const cpu = (s: ShapeResult) => (s.adapterCpuMs === undefined ? "n/a" : `${s.adapterCpuMs.toFixed(1)} ms`);
 
-/** A turn with a web search (the stand-in searches and cites) against a plain one: the adapter's own cost. */
-function searchRows(model: string, plain: ShapeResult, search: ShapeResult): string[] {
+/** The plain turn against the default model's other shapes: the adapter's own cost of each. */
+function defaultModelRows(model: string, f: FamilyResult): string[] {
+  const row = (label: string, s: ShapeResult | undefined) => (s ? [`| ${label} | ${latency(s)} | ${cpu(s)} | ${max(s.requestBytes)} |`] : []);
   return [
-    `Web search on ${model} (web_search_options; the stand-in runs one search and cites it):`,
+    `The same turn on ${model} in other shapes (a web search: the stand-in runs one and cites it; Ollama: /api/chat, stream false):`,
     "",
     "| turn | p50 / p90 ms | adapter CPU per request | upstream request bytes, max |",
     "|---|---|---|---|",
-    `| plain | ${latency(plain)} | ${cpu(plain)} | ${max(plain.requestBytes)} |`,
-    `| with a web search | ${latency(search)} | ${cpu(search)} | ${max(search.requestBytes)} |`,
+    ...row("plain, Chat Completions", f.shapes.plain),
+    ...row("with a web search", f.shapes.search),
+    ...row("plain, Ollama /api/chat", f.shapes.ollama),
   ];
 }
 
@@ -63,8 +65,8 @@ export function modelsReport(r: ModelsResult): string[] {
     "|---|---|---|---|---|---|---|",
     ...r.families.map(familyRow),
   ];
-  const searched = r.families.find((f) => f.shapes.search);
-  if (searched?.shapes.search) lines.push("", ...searchRows(searched.model, searched.shapes.plain, searched.shapes.search));
+  const byDefault = r.families.find((f) => f.isDefault);
+  if (byDefault) lines.push("", ...defaultModelRows(byDefault.model, byDefault));
   if (r.problem) lines.push("", `PROBLEM: ${r.problem}`);
   lines.push("", "Per model (the model calls the stand-in saw; how many carried each of Codex's own tools and text kinds):", ...r.families.flatMap(familyDetails));
   return lines;

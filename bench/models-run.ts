@@ -10,7 +10,7 @@ import { startStandInChatGptBackend } from "../test/helpers/stand-in-chatgpt-bac
 import { auditUpstream, type AuditedBody } from "../test/helpers/upstream-audit.ts";
 import { startBenchService, type BenchService } from "./bench-service.ts";
 import { readCpu } from "./procfs.ts";
-import { completion, type ChatBody } from "./client.ts";
+import { completion, ollamaChat, type ChatBody } from "./client.ts";
 
 /** Measured requests per family and shape, after WARMUP unmeasured ones. */
 export const MODEL_REQUESTS = 20;
@@ -33,7 +33,8 @@ const SEARCH = { query: "weather in Paris", sources: [{ url: "https://weather.ex
 /** Every text the client sends or reads back: none of it is Codex's own. */
 const CLIENT_TEXTS = [SYSTEM, QUESTION, ANSWER.join("")];
 
-export type Shape = "plain" | "function" | "search";
+/** `ollama`: the plain turn through Ollama's /api/chat instead of Chat Completions (the default model only). */
+export type Shape = "plain" | "function" | "search" | "ollama";
 
 /** One request shape on one model: latency, and what its model calls carried upstream. */
 export interface ShapeResult {
@@ -63,7 +64,7 @@ export interface FamilyResult {
   readonly family: string;
   readonly model: string;
   readonly isDefault: boolean;
-  /** The search shape is measured on the default model only. */
+  /** The search and Ollama shapes are measured on the default model only. */
   readonly shapes: Partial<Record<Shape, ShapeResult>> & Record<"plain" | "function", ShapeResult>;
   problem: string | undefined;
 }
@@ -126,7 +127,7 @@ function emptyShape(): ShapeResult {
 function requestOf(model: string, shape: Shape): ChatBody {
   const messages = [{ role: "system", content: SYSTEM }, { role: "user", content: QUESTION }];
   if (shape === "search") return { model, messages, web_search_options: {} };
-  return shape === "plain" ? { model, messages } : { model, messages, tools: [WEATHER_TOOL] };
+  return shape === "function" ? { model, messages, tools: [WEATHER_TOOL] } : { model, messages };
 }
 
 export async function benchModels(): Promise<ModelsResult> {
@@ -142,7 +143,8 @@ export async function benchModels(): Promise<ModelsResult> {
     service = await startBenchService(undefined, guard, { backend: "app-server", login: true, chatgptCaFile: backend.caFile });
     for (const { family, model } of familyModels(catalog.models, defaultModel)) {
       const isDefault = model === defaultModel;
-      const entry: FamilyResult = { family, model, isDefault, shapes: { plain: emptyShape(), function: emptyShape(), ...(isDefault ? { search: emptyShape() } : {}) }, problem: undefined };
+      const defaultOnly = isDefault ? { search: emptyShape(), ollama: emptyShape() } : {};
+      const entry: FamilyResult = { family, model, isDefault, shapes: { plain: emptyShape(), function: emptyShape(), ...defaultOnly }, problem: undefined };
       result.families.push(entry);
       try {
         for (const [shape, out] of Object.entries(entry.shapes) as [Shape, ShapeResult][]) await measureShape(service, backend.modelCalls, model, shape, out);
@@ -163,12 +165,13 @@ export async function benchModels(): Promise<ModelsResult> {
 
 async function measureShape(service: BenchService, modelCalls: readonly { body: object }[], model: string, shape: Shape, out: ShapeResult): Promise<void> {
   const request = requestOf(model, shape);
-  for (let i = 0; i < WARMUP; i++) await completion(service.target, request);
+  const send = shape === "ollama" ? ollamaChat : completion;
+  for (let i = 0; i < WARMUP; i++) await send(service.target, request);
   const pid = service.worker.pid;
   const cpuBefore = pid === undefined ? undefined : readCpu(pid);
   for (let i = 0; i < MODEL_REQUESTS; i++) {
     const from = modelCalls.length;
-    const outcome = await completion(service.target, request);
+    const outcome = await send(service.target, request);
     if (outcome.ok) out.samples.push(outcome.ms);
     else out.failures.push(`${outcome.status || "no response"}: ${outcome.problem ?? "?"}`.slice(0, 160));
     for (const call of modelCalls.slice(from)) {
