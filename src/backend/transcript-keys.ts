@@ -12,6 +12,9 @@ export interface ThreadSettings {
   readonly webSearch: WebSearchRequest | undefined;
 }
 
+/** One secret per process: warm threads (the backend) and paused turns (src/turn) key the same conversation alike. */
+const PROCESS_SECRET = randomBytes(32);
+
 /**
  * Keyed hashes of a conversation as a thread has seen it, one per prefix: the key of a prefix
  * chains the key before it with the digest of one more item. The secret is random per process
@@ -20,7 +23,7 @@ export interface ThreadSettings {
 export class TranscriptKeys {
   readonly #secret: Buffer;
 
-  constructor(secret: Buffer = randomBytes(32)) {
+  constructor(secret: Buffer = PROCESS_SECRET) {
     this.#secret = secret;
   }
 

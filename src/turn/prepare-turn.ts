@@ -2,7 +2,6 @@ import type { BackendFeatures, ToolDefinition, WebSearchRequest } from "../backe
 import { InvalidRequestError } from "../errors.ts";
 import { offeredTools, ONE_CALL_AT_A_TIME } from "./client-tools.ts";
 import { outputConstraint } from "./structured-output.ts";
-import { findContinuation, waitingKey, type Continuation, type TurnSettings } from "./tool-continuation.ts";
 import { turnInput, type TurnInput, type TurnLimits } from "./turn-input.ts";
 import type { TurnRequest } from "./turn-request.ts";
 
@@ -10,18 +9,14 @@ import type { TurnRequest } from "./turn-request.ts";
 export interface PreparedTurn extends TurnInput {
   readonly tools: readonly ToolDefinition[];
   readonly outputSchema: object | undefined;
-  /** The request may continue a turn that waits for these tool results. */
-  readonly continuation: Continuation | undefined;
-  /** The key under which a turn paused by this request is kept. */
-  pauseKey(callIds: readonly string[]): string;
-  /** The request's tool results answer a paused turn's calls in order. */
+  /** The request's tool results answer a paused turn's calls in order, whatever their ids. */
   readonly resultsByPosition: boolean;
   /** Whether any message carries an image (the model must accept image input). */
   readonly hasImages: boolean;
   readonly webSearch: WebSearchRequest | undefined;
 }
 
-/** The preparation every API shares: limits, tools, output format, features the backend lacks, a paused turn to continue. */
+/** The preparation every API shares: limits, tools, output format, features the backend lacks. */
 export function prepareTurn(request: TurnRequest, limits: TurnLimits, features: BackendFeatures): PreparedTurn {
   const turn = turnInput(request, limits);
   const offered = offeredTools(request.functions, request.toolChoice);
@@ -30,8 +25,6 @@ export function prepareTurn(request: TurnRequest, limits: TurnLimits, features: 
   const { webSearch } = request;
   requireFeatures(features, { tools: offered.tools.length > 0, outputSchema: output.outputSchema !== undefined, images: hasImages, webSearch: webSearch !== undefined });
 
-  const settings = turnSettings(request);
-  const byPosition = request.resultsByPosition === true;
   const oneCall = !request.parallelToolCalls && offered.tools.length ? ONE_CALL_AT_A_TIME : undefined;
   const extra = [offered.instruction, oneCall, output.instruction].filter((s): s is string => s !== undefined);
   return {
@@ -39,23 +32,9 @@ export function prepareTurn(request: TurnRequest, limits: TurnLimits, features: 
     instructions: [turn.instructions, ...extra].filter(Boolean).join("\n\n") || undefined,
     tools: offered.tools,
     outputSchema: output.outputSchema,
-    continuation: offered.tools.length ? findContinuation(request.messages, settings, byPosition) : undefined,
-    // Results without call ids find the paused turn by the conversation alone.
-    pauseKey: (callIds) => waitingKey(request.messages, settings, byPosition ? [] : callIds),
-    resultsByPosition: byPosition,
+    resultsByPosition: request.resultsByPosition === true,
     hasImages,
     webSearch,
-  };
-}
-
-/** The settings a continuation must match, without where the client sent them. */
-function turnSettings(request: TurnRequest): TurnSettings {
-  const { model, functions, toolChoice, outputFormat } = request;
-  return {
-    model,
-    tools: functions.map(({ name, description, parameters }) => ({ name, description, parameters })),
-    toolChoice: toolChoice ? { ...toolChoice, at: undefined } : null,
-    outputFormat: outputFormat ? { ...outputFormat, at: undefined, schemaAt: undefined } : null,
   };
 }
 

@@ -1,4 +1,7 @@
-import type { Backend, ChatEvent, PausedTurn } from "../backend/types.ts";
+import { conversationKeys } from "../backend/conversation-match.ts";
+import { TranscriptKeys } from "../backend/transcript-keys.ts";
+import { TurnTranscript } from "../backend/turn-transcript.ts";
+import type { Backend, ChatEvent, ChatTurnRequest, PausedTurn } from "../backend/types.ts";
 import type { ReasoningSummary } from "../config.ts";
 import type { PreparedTurn } from "./prepare-turn.ts";
 import type { WaitingTurns } from "./waiting-turns.ts";
@@ -10,21 +13,19 @@ export interface TurnOptions {
   readonly signal: AbortSignal;
 }
 
+/** The process's transcript keys: the same as the backend's warm threads use (one secret per process). */
+const KEYS = new TranscriptKeys();
+
 /**
  * Continues the turn that waits for this request's tool results when there is one (the
  * model's context stays warm); otherwise starts a turn with the whole conversation replayed.
- * A turn that pauses on tool calls is kept in `waiting` for the client's next request.
+ * Whether the request continues a paused turn is the backend's conversation match, the same
+ * that finds warm threads; a turn that pauses is kept in `waiting` under its transcript's key.
  */
 export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: PreparedTurn, options: TurnOptions): AsyncIterable<ChatEvent> {
-  const onPause = (turn: PausedTurn) => waiting.add(prepared.pauseKey(turn.callIds), turn);
-  const { continuation } = prepared;
-  const paused = continuation ? waiting.take(continuation.key) : undefined;
-  if (continuation && paused) {
-    // Results by position answer the paused turn's calls in the order it made them.
-    const results = prepared.resultsByPosition ? continuation.results.map((r, k) => ({ ...r, callId: paused.callIds[k] ?? r.callId })) : continuation.results;
-    return paused.resume(results, options.signal, onPause);
-  }
-  return backend.chat({
+  const byPosition = prepared.resultsByPosition;
+  const pause = new PauseHolder();
+  const request: ChatTurnRequest = {
     model: options.model,
     reasoningEffort: options.reasoningEffort,
     reasoningSummary: options.reasoningSummary,
@@ -36,6 +37,51 @@ export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: Pre
     tools: prepared.tools,
     outputSchema: prepared.outputSchema,
     webSearch: prepared.webSearch,
-    onPause,
-  });
+    onPause: (turn) => pause.hold(turn),
+  };
+  const keys = conversationKeys(KEYS, request, { byPosition });
+  const transcript = new TurnTranscript(KEYS, keys.transcript, { byPosition });
+  const paused = keys.paused ? waiting.take(keys.paused.key) : undefined;
+  let events: AsyncIterable<ChatEvent>;
+  if (keys.paused && paused) {
+    // Results by position answer the paused turn's calls in the order it made them.
+    const results = byPosition ? keys.paused.results.map((r, k) => ({ ...r, callId: paused.callIds[k] ?? r.callId })) : keys.paused.results;
+    events = paused.resume(results, options.signal, request.onPause);
+  } else {
+    events = backend.chat(request);
+  }
+  return keyedPauses(events, transcript, pause, waiting);
+}
+
+/**
+ * Holds a paused turn from its pause until its `tool_calls` event is read: only then has the
+ * transcript seen the text before the calls (the backend queues events), so its key is complete.
+ */
+class PauseHolder {
+  #turn: PausedTurn | undefined;
+
+  hold(turn: PausedTurn): void {
+    this.#turn?.release();
+    this.#turn = turn;
+  }
+
+  take(): PausedTurn | undefined {
+    const turn = this.#turn;
+    this.#turn = undefined;
+    return turn;
+  }
+}
+
+/** The events, with a turn that pauses handed to `waiting` before the client sees its calls; one never keyed is released. */
+async function* keyedPauses(events: AsyncIterable<ChatEvent>, transcript: TurnTranscript, pause: PauseHolder, waiting: WaitingTurns): AsyncGenerator<ChatEvent> {
+  try {
+    for await (const event of events) {
+      transcript.seen(event);
+      const turn = event.type === "tool_calls" ? pause.take() : undefined;
+      if (turn) waiting.add(transcript.key, turn);
+      yield event;
+    }
+  } finally {
+    pause.take()?.release();
+  }
 }

@@ -56,7 +56,7 @@ export type OutputFormat =
 
 /**
  * A turn as any API asks for it: what the shared preparation (checks, tools, output format,
- * continuation of paused turns) reads. Each API's request translator produces one.
+ * instructions and history) reads. Each API's request translator produces one.
  */
 export interface TurnRequest {
   readonly model: string | undefined;
@@ -74,7 +74,7 @@ export interface TurnRequest {
   readonly webSearch: WebSearchRequest | undefined;
   /**
    * The client's tool results carry no call ids (Ollama): they answer the calls before them in
-   * order, and a paused turn is found by the conversation alone, whatever ids the calls carry.
+   * order, and a paused turn's key leaves call ids out, whatever ids the client gave the calls.
    */
   readonly resultsByPosition?: boolean;
 }
