@@ -12,18 +12,16 @@ export interface ThreadSettings {
   readonly webSearch: WebSearchRequest | undefined;
 }
 
-/** One secret per process: warm threads (the backend) and paused turns (src/turn) key the same conversation alike. */
-const PROCESS_SECRET = randomBytes(32);
-
 /**
  * Keyed hashes of a conversation as a thread has seen it, one per prefix: the key of a prefix
- * chains the key before it with the digest of one more item. The secret is random per process
- * and held only here, so a key says nothing about the text behind it, and nothing outlives the process.
+ * chains the key before it with the digest of one more item. The secret is random per instance
+ * and held only here, so a key says nothing about the text behind it, and nothing outlives the
+ * process. Each owner of keys (the warm threads, the paused turns) compares only keys it made.
  */
 export class TranscriptKeys {
   readonly #secret: Buffer;
 
-  constructor(secret: Buffer = PROCESS_SECRET) {
+  constructor(secret: Buffer = randomBytes(32)) {
     this.#secret = secret;
   }
 

@@ -1,5 +1,4 @@
 import { conversationKeys } from "../backend/conversation-match.ts";
-import { TranscriptKeys } from "../backend/transcript-keys.ts";
 import { TurnTranscript } from "../backend/turn-transcript.ts";
 import type { Backend, ChatEvent, ChatTurnRequest, PausedTurn } from "../backend/types.ts";
 import type { ReasoningSummary } from "../config.ts";
@@ -12,9 +11,6 @@ export interface TurnOptions {
   readonly reasoningSummary: ReasoningSummary;
   readonly signal: AbortSignal;
 }
-
-/** The process's transcript keys: the same as the backend's warm threads use (one secret per process). */
-const KEYS = new TranscriptKeys();
 
 /**
  * Continues the turn that waits for this request's tool results when there is one (the
@@ -39,8 +35,8 @@ export function startTurn(backend: Backend, waiting: WaitingTurns, prepared: Pre
     webSearch: prepared.webSearch,
     onPause: (turn) => pause.hold(turn),
   };
-  const keys = conversationKeys(KEYS, request, { byPosition });
-  const transcript = new TurnTranscript(KEYS, keys.transcript, { byPosition });
+  const keys = conversationKeys(waiting.keys, request, { byPosition });
+  const transcript = new TurnTranscript(waiting.keys, keys.transcript, { byPosition });
   const paused = keys.paused ? waiting.take(keys.paused.key) : undefined;
   let events: AsyncIterable<ChatEvent>;
   if (keys.paused && paused) {

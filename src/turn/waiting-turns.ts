@@ -1,3 +1,4 @@
+import { TranscriptKeys } from "../backend/transcript-keys.ts";
 import type { PausedTurn } from "../backend/types.ts";
 
 interface Entry {
@@ -12,6 +13,8 @@ interface Entry {
  * until expiry; the continuation request takes a slot like any other.
  */
 export class WaitingTurns {
+  /** What paused turns are kept under and found by: the conversation's transcript key (conversation-match.ts). */
+  readonly keys = new TranscriptKeys();
   readonly #max: number;
   readonly #ttlMs: number;
   readonly #entries = new Map<string, Entry>();
