@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import net from "node:net";
 import { after, before, test } from "node:test";
 import { TEST_API_KEY, authHeaders, startE2E, waitFor, waitHealthy, type E2E } from "../helpers/e2e-service.ts";
 import { parseSse } from "../helpers/sse.ts";
+import { rawClient, type RawClient } from "../helpers/raw-client.ts";
 
 // The real service's read timeouts and connection cap (HTTP_* settings), driven by raw sockets
 // on 127.0.0.1: clients that stall or hang up are the clients' doing, and they cannot crowd out
@@ -30,30 +30,6 @@ before(async () => {
 });
 after(() => e2e.close());
 
-interface RawClient {
-  readonly socket: net.Socket;
-  text(): string;
-  readonly ended: Promise<{ text: string; ms: number; status: number | undefined }>;
-}
-
-/** A socket that sends `bytes` (part of a request, or nothing) and then stays silent. */
-async function rawClient(bytes = ""): Promise<RawClient> {
-  const socket = net.connect(port, "127.0.0.1");
-  const started = performance.now();
-  let text = "";
-  socket.on("data", (d: Buffer) => (text += d.toString("latin1")));
-  socket.on("error", () => undefined);
-  const ended = new Promise<{ text: string; ms: number; status: number | undefined }>((resolve) =>
-    socket.on("close", () => {
-      const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
-      resolve({ text, ms: performance.now() - started, status: status ? Number(status) : undefined });
-    }),
-  );
-  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-  if (bytes) socket.write(bytes);
-  return { socket, text: () => text, ended };
-}
-
 const BODY = JSON.stringify({ messages: [{ role: "user", content: "hello" }] });
 const HEAD =
   "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
@@ -62,7 +38,7 @@ const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
 
 /** A chat request whose head the adapter has received (Node's `100 Continue` says so) and half of whose body follows. */
 async function midBody(): Promise<RawClient> {
-  const client = await rawClient(HEAD.replace("\r\n\r\n", "\r\nExpect: 100-continue\r\n\r\n"));
+  const client = await rawClient(port, HEAD.replace("\r\n\r\n", "\r\nExpect: 100-continue\r\n\r\n"));
   await waitFor(() => client.text().startsWith(CONTINUE), 5000, "100 Continue");
   client.socket.write(BODY.slice(0, 12));
   return client;
@@ -86,7 +62,7 @@ function chat(body: object): Promise<Response> {
 
 test("a stalled body is a 408 body_timeout, a hang-up mid-body a 499, a head that never completes is dropped: at info, counted apart from errors", async () => {
   const from = e2e.logs.length;
-  const [stalled, hangUp, partialHead] = await Promise.all([midBody(), midBody(), rawClient(HEAD.slice(0, 30))]);
+  const [stalled, hangUp, partialHead] = await Promise.all([midBody(), midBody(), rawClient(port, HEAD.slice(0, 30))]);
   hangUp.socket.destroy();
 
   const late = await stalled.ended;
@@ -127,7 +103,7 @@ test("with the connection cap (256) reached by 300 slow clients, a chat request 
   const kinds = ["", HEAD.slice(0, 30), HEAD + BODY.slice(0, 12)];
   const slow: RawClient[] = [];
   const opening = performance.now();
-  for (let i = 0; i < 300; i++) slow.push(await rawClient(kinds[i % 3]));
+  for (let i = 0; i < 300; i++) slow.push(await rawClient(port, kinds[i % 3]));
   const openedMs = performance.now() - opening;
 
   const started = performance.now();

@@ -229,7 +229,8 @@ export function withoutField(target: unknown, key: string): unknown {
   return copy;
 }
 
-function atMessage(body: unknown, index: number, mutate: Mutation): unknown {
+/** The body with its `index`-th message (modulo their number) mutated. */
+export function atMessage(body: unknown, index: number, mutate: Mutation): unknown {
   if (!isRecord(body) || !Array.isArray(body.messages) || body.messages.length === 0) return body;
   const messages = (body.messages as unknown[]).slice();
   const i = index % messages.length;

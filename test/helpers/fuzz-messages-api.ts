@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import type { FuzzApi, FuzzLimits } from "./fuzz-bodies.ts";
-import { callId, isRecord, longText, ODD_PIECES, shortText, weirdValue, withField, withoutField, type Mutation } from "./fuzz-chat-api.ts";
+import { atMessage, callId, isRecord, longText, ODD_PIECES, shortText, weirdValue, withField, withoutField, type Mutation } from "./fuzz-chat-api.ts";
 import { appended, deepJson, deepSchema, fieldsOf, hugeText, tooDeep, type HostileEdit } from "./fuzz-hostile.ts";
 
 /** The fields the Messages route acts on (or refuses); every other field is accepted and ignored. */
@@ -290,10 +290,3 @@ export const messagesApi: FuzzApi = { valid: validMessages, mutations, hostile, 
 /** count_tokens reads the same bodies and answers an estimate. */
 export const countTokensApi: FuzzApi = { valid: validMessages, mutations, hostile, success: () => ({ kind: "count_tokens" }) };
 
-function atMessage(body: unknown, index: number, mutate: Mutation): unknown {
-  if (!isRecord(body) || !Array.isArray(body.messages) || body.messages.length === 0) return body;
-  const messages = (body.messages as unknown[]).slice();
-  const i = index % messages.length;
-  messages[i] = mutate(messages[i]);
-  return withField(body, "messages", messages);
-}

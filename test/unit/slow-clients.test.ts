@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import net from "node:net";
 import { after, describe, test } from "node:test";
 import { createApp, createTelemetry } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -10,6 +9,7 @@ import { listen, type Listening, type ServerLimits } from "../../src/http/listen
 import { RecentRequests } from "../../src/observability/recent-requests.ts";
 import type { RequestRecord } from "../../src/observability/request-record.ts";
 import { FakeBackend, FakeReadiness, TEST_KEY, answer, chatBody, createTestApp } from "../helpers/fake-backend.ts";
+import { rawClient, type RawClient } from "../helpers/raw-client.ts";
 import { TestClock } from "../helpers/test-clock.ts";
 
 // The listening server (src/http/listen.ts) in front of the app on a fake backend, driven by raw
@@ -56,32 +56,11 @@ async function serve(limits: ServerLimits, env: Record<string, string> = {}, bac
   return served;
 }
 
-/** A socket that sends `bytes` (maybe a part of a request) and then nothing; `ended` has all it received and when. */
-interface RawClient {
-  readonly socket: net.Socket;
-  /** What it received so far. */
-  text(): string;
-  readonly ended: Promise<{ text: string; ms: number; status: number | undefined }>;
-}
-
-async function rawClient(port: number, bytes = ""): Promise<RawClient> {
-  const socket = net.connect(port, "127.0.0.1");
-  const started = performance.now();
-  let text = "";
-  socket.on("data", (d: Buffer) => (text += d.toString("latin1")));
-  const ended = new Promise<{ text: string; ms: number; status: number | undefined }>((resolve) => {
-    socket.on("error", () => undefined); // a reset is one way the server closes it
-    socket.on("close", () => {
-      const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
-      resolve({ text, ms: performance.now() - started, status: status ? Number(status) : undefined });
-    });
-  });
-  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-  if (bytes) socket.write(bytes);
-  return { socket, text: () => text, ended };
-}
-
 const BODY = JSON.stringify(chatBody());
+
+/** A well-behaved client's chat request, sent whole. */
+const postChat = (url: string) =>
+  fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" }, body: BODY });
 function chatHead(length = BODY.length, extra = ""): string {
   return (
     "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
@@ -230,11 +209,7 @@ describe("answers are not cut by the read timeouts", { concurrency: true }, () =
     const backend = new FakeBackend().script({ event: { type: "text", delta: "slow" }, delayMs: 2000 }, ...answer([]));
     const s = await serve(SHORT, {}, backend);
     const started = performance.now();
-    const res = await fetch(`${s.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
-      body: BODY,
-    });
+    const res = await postChat(s.url);
     assert.equal(res.status, 200);
     assert.match(await res.text(), /"slow"/);
     assert.ok(performance.now() - started >= 2000);
@@ -260,11 +235,7 @@ describe("the connection cap", { concurrency: true }, () => {
     assert.deepEqual([...open], slow.slice(-CAPPED.maxConnections), "the newest stayed, the oldest went");
 
     const started = performance.now();
-    const res = await fetch(`${s.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
-      body: BODY,
-    });
+    const res = await postChat(s.url);
     assert.equal(res.status, 200);
     assert.match(await res.text(), /"ok"/);
     const ms = performance.now() - started;
